@@ -1,0 +1,5 @@
+"""``python -m camaudit``."""
+
+from camaudit.cli import main
+
+main()

@@ -1,0 +1,55 @@
+"""The ``camaudit`` command line: a thin Typer layer over the library API.
+
+Exit codes: 0 ok; 1 findings above a ``--fail-on`` threshold; 2 bad input (one-line message);
+3 another camaudit error (database, lab); 70 an internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from camaudit.cli.app import app
+from camaudit.cli.common import err_console
+from camaudit.errors import CamauditError, InputError
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point: run the app, turning camaudit errors into one-line messages."""
+    try:
+        rv = app(standalone_mode=False)
+        sys.exit(rv if isinstance(rv, int) else 0)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("camaudit: aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err_console.print("camaudit: interrupted")
+        sys.exit(130)
+    except InputError as exc:
+        _fail(str(exc), 2)
+    except CamauditError as exc:
+        _fail(str(exc), 3)
+    except typer.TyperException as exc:  # usage errors: Typer shows them with a hint
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        sys.exit(int(getattr(exc, "exit_code", 2)))
+    except Exception as exc:  # anything else is a bug
+        if os.environ.get("CAMAUDIT_DEBUG"):
+            raise
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc} (set CAMAUDIT_DEBUG=1 for a traceback)",
+            70,
+        )
+
+
+def _fail(message: str, code: int) -> None:
+    """One line on stderr (never wrapped), then exit."""
+    sys.stderr.write(f"camaudit: error: {' '.join(message.split())}\n")
+    sys.exit(code)

@@ -1,0 +1,191 @@
+"""Top-level Typer app and the commands on evidence and devices."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from camaudit import api
+from camaudit.cli.common import (
+    DB_HELP,
+    console,
+    devices_table,
+    err_console,
+    identity_table,
+    open_store,
+    print_json,
+)
+from camaudit.errors import InputError
+from camaudit.evidence import guess_kind, iter_jsonl, parse_kind, read_jsonl, read_raw_file
+from camaudit.models import Evidence, Identity
+
+app = typer.Typer(
+    name="camaudit",
+    help=(
+        "Audit CCTV estates for cameras, recorders and video servers made by, rebadged from or "
+        "built on restricted vendors (Hikvision, Dahua and their OEM labels) — with evidence.\n\n"
+        "Start with `camaudit demo`, which runs an emulated estate, audits it and writes a report."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="markdown",
+)
+
+DbOpt = Annotated[
+    str | None, typer.Option("--db", help=DB_HELP, envvar="CAMAUDIT_DB", show_envvar=False)
+]
+OrgOpt = Annotated[str | None, typer.Option("--org", help="Only this organisation.")]
+
+
+def _read_inputs(files: list[str], kind: str | None) -> list[tuple[str, Evidence]]:
+    out: list[tuple[str, Evidence]] = []
+    forced = parse_kind(kind) if kind else None
+    for name in files:
+        if name == "-":
+            data = sys.stdin.buffer.read()
+            k = forced or guess_kind(data)
+            if k is None:
+                raise InputError("cannot tell the evidence kind of standard input: give --kind")
+            out.append(("-", Evidence(k, data, source="stdin")))
+            continue
+        path = Path(name)
+        if path.suffix == ".jsonl" and forced is None:
+            out.extend((f"{name}:{n}", ev) for n, ev in enumerate(read_jsonl(path), start=1))
+            continue
+        if forced is None:
+            try:
+                head = path.read_bytes()[:4096]
+            except OSError as exc:
+                raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+            k = guess_kind(head)
+            if k is None:
+                raise InputError(f"cannot tell the evidence kind of {path}: give --kind")
+        else:
+            k = forced
+        out.append((name, read_raw_file(path, k)))
+    return out
+
+
+@app.command()
+def identify(
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Raw evidence files (a saved HTTP response, an XML document, a banner...), or - for stdin.",
+            show_default=False,
+        ),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            "-k",
+            help="Evidence kind of the FILEs (http, rtsp, tls, banner, sadp, dhip, isapi, onvif_devinfo, wsd_probematch, upnp, dahua_cgi, mdns, mac, dhcp, hostname, asset_row). Guessed from content when omitted.",
+        ),
+    ] = None,
+    batch: Annotated[
+        Path | None,
+        typer.Option(
+            "--batch",
+            help="JSON Lines evidence file (one observation per line, '-' for stdin): prints one identity per line.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON (an array; JSON Lines with --batch).")
+    ] = False,
+) -> None:
+    """Identify devices from evidence: maker, label, model, firmware, type, and the evidence chain.
+
+    Each FILE is one input; `--batch` streams many. Examples:
+
+        camaudit identify --kind http response.txt --json
+        camaudit identify --batch observations.jsonl --json
+    """
+    if batch is None and not files:
+        raise InputError("give evidence FILEs or --batch FILE.jsonl (see camaudit identify --help)")
+    if batch is not None:
+        ident = api.identifier()
+        stream = sys.stdin if str(batch) == "-" else None
+        evs = iter_jsonl(stream, source="stdin") if stream else read_jsonl(batch)
+        rows = []
+        for ev in evs:
+            identity = ident.identify([ev])
+            if as_json:
+                sys.stdout.write(_json_line(identity))
+            else:
+                rows.append((f"{ev.ip or ''}:{ev.port or ''} {ev.kind.value}", identity))
+        if not as_json:
+            console.print(identity_table(rows))
+        return
+    inputs = _read_inputs(files or [], kind)
+    results = [(name, api.identify(ev)) for name, ev in inputs]
+    if as_json:
+        print_json([ident.to_dict() for _, ident in results])
+    else:
+        console.print(identity_table(results))
+
+
+def _json_line(identity: Identity) -> str:
+    import json
+
+    return json.dumps(identity.to_dict(), ensure_ascii=False) + "\n"
+
+
+@app.command()
+def devices(
+    db: DbOpt = None,
+    org: OrgOpt = None,
+    restricted: Annotated[
+        bool, typer.Option("--restricted", help="Only devices from restricted vendors.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array of devices.")] = False,
+) -> None:
+    """List the devices in the database with their identities."""
+    with open_store(db) as store:
+        devs = store.devices(org, restricted=True if restricted else None)
+    if as_json:
+        print_json([d.to_dict() for d in devs])
+    else:
+        console.print(devices_table(devs, title=f"{len(devs)} devices"))
+
+
+@app.command()
+def report(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="html, json or csv.")] = "html",
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")] = Path(
+        "camaudit-report.html"
+    ),
+    db: DbOpt = None,
+    org: OrgOpt = None,
+) -> None:
+    """Write a report of the audited devices (HTML, JSON or CSV)."""
+    with open_store(db) as store:
+        path = api.report(store, fmt, output, org)
+    err_console.print(f"wrote {path}")
+
+
+@app.command()
+def rebuild(db: DbOpt = None, org: OrgOpt = None) -> None:
+    """Recreate devices (and their identities) from the stored evidence, e.g. after a KB update."""
+    with open_store(db) as store:
+        n = api.rebuild(store, org)
+    err_console.print(f"rebuilt {n} devices from evidence")
+
+
+def _register() -> None:
+    from camaudit.cli.demo import demo
+    from camaudit.cli.kb import kb_app
+    from camaudit.cli.lab import lab_app
+    from camaudit.cli.scan import scan
+
+    app.command()(scan)
+    app.command()(demo)
+    app.add_typer(kb_app, name="kb")
+    app.add_typer(lab_app, name="lab")
+
+
+_register()

@@ -1,0 +1,100 @@
+"""``camaudit kb``: check the knowledge base, list vendors, explain a rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from camaudit.cli.common import console, err_console
+from camaudit.errors import InputError, KnowledgeBaseError
+from camaudit.identify import Identifier
+from camaudit.identify.kbcheck import check_kb
+from camaudit.kb import KB_DIR, load_kb_from
+
+kb_app = typer.Typer(
+    help="Inspect and check the knowledge base (vendors, OEM links, fingerprints).",
+    no_args_is_help=True,
+)
+
+KbDirOpt = Annotated[
+    Path | None,
+    typer.Option("--kb-dir", help="Check another KB directory (default: the shipped KB)."),
+]
+
+
+@kb_app.command("check")
+def check(kb_dir: KbDirOpt = None) -> None:
+    """Validate every KB file and run every example as a test. Exit 2 on any failure."""
+    kb = load_kb_from(kb_dir or KB_DIR)
+    report = check_kb(kb, Identifier(kb))
+    for failure in report.failures:
+        err_console.print(f"FAIL {failure}", markup=False)
+    summary = (
+        f"{len(kb.vendors)} vendors, {len(kb.brands)} brands, {report.patterns} model patterns, "
+        f"{report.rules} rules, {report.examples} examples"
+    )
+    if report.failures:
+        raise KnowledgeBaseError(f"{len(report.failures)} KB check(s) failed ({summary})")
+    console.print(f"KB OK: {summary}")
+
+
+@kb_app.command("vendors")
+def vendors(kb_dir: KbDirOpt = None) -> None:
+    """List canonical manufacturers, their brands and OEM labels, and restrictions."""
+    kb = load_kb_from(kb_dir or KB_DIR)
+    table = Table(title="manufacturers and the labels they stand behind")
+    for col in ("manufacturer", "restricted by", "brands / OEM labels (relation, confidence)"):
+        table.add_column(col, overflow="fold")
+    for v in sorted(kb.vendors.values(), key=lambda v: v.name.casefold()):
+        labels = [
+            f"{b.name} ({b.relation}, {b.confidence}{', some lines' if b.partial else ''})"
+            for b in kb.brands.values()
+            if b.manufacturer == v.name
+        ]
+        table.add_row(
+            v.name + (" [dim](white-label)[/]" if v.generic else ""),
+            ", ".join(v.restricted),
+            "; ".join(labels),
+        )
+    console.print(table)
+
+
+@kb_app.command("explain")
+def explain(
+    rule_id: Annotated[
+        str, typer.Argument(help="A rule or model-pattern id, e.g. one shown in an evidence chain.")
+    ],
+    kb_dir: KbDirOpt = None,
+) -> None:
+    """Show a rule or model pattern: what it matches, what it asserts, its source and examples."""
+    kb = load_kb_from(kb_dir or KB_DIR)
+    rule = kb.rule(rule_id)
+    if rule is not None:
+        console.print(f"[bold]{rule.id}[/] — {rule.description or ''}")
+        console.print(
+            f"field(s): {', '.join(rule.fields)}\nmatch: {rule.match}\nsets: {rule.set}\nweight: {rule.weight}"
+        )
+        console.print(f"source: {rule.source or '-'}")
+        for ex in rule.examples:
+            console.print(
+                f"  example: {(ex.value or ex.data or '')[:200]!r} → {ex.expect or 'matches'}",
+                markup=False,
+            )
+        return
+    for p in kb.patterns:
+        if p.spec.id == rule_id:
+            s = p.spec
+            console.print(
+                f"[bold]{s.id}[/] (model grammar)\nmatch: {s.match}\nmanufacturer: {s.manufacturer}  brand: {s.brand or '-'}  type: {s.device_type or '-'}  weight: {s.weight}"
+            )
+            console.print(f"source: {s.source or '-'}\nexamples: {', '.join(s.examples)}")
+            return
+    if rule_id.startswith("oui:"):
+        console.print(
+            f"{rule_id}: the MAC prefix {rule_id[4:]} is registered with the IEEE to the named maker."
+        )
+        return
+    raise InputError(f"no rule or pattern with id {rule_id!r}")

@@ -1,0 +1,184 @@
+"""``camaudit scan``: probe targets, store evidence, identify devices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from camaudit import api
+from camaudit.api import ScanReport
+from camaudit.cli.common import DB_HELP, console, devices_table, err_console, open_store
+from camaudit.errors import InputError
+from camaudit.net.scope import Scope
+from camaudit.probes import REGISTRY
+from camaudit.probes.base import ProbeResult
+from camaudit.scan import ScanOptions
+from camaudit.store import Store
+
+
+def parse_ports(text: str | None) -> list[int] | None:
+    """``80,8080,10000-10010`` → ports; a clear error otherwise."""
+    if not text:
+        return None
+    ports: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            if "-" in part:
+                lo, hi = (int(x) for x in part.split("-", 1))
+                ports.extend(range(lo, hi + 1))
+            else:
+                ports.append(int(part))
+        except ValueError:
+            raise InputError(
+                f"bad port list {text!r}: expected e.g. 80,8080 or 8000-8010"
+            ) from None
+    if not ports or any(not 0 < p < 65536 for p in ports):
+        raise InputError(f"bad port list {text!r}: ports are 1-65535")
+    return ports
+
+
+def run_scan_with_progress(
+    targets: list[str],
+    *,
+    store: Store,
+    exclude: list[str],
+    ports: dict[str, Sequence[int]] | None,
+    options: ScanOptions,
+    org: str,
+    site: str | None,
+    probes: list[str],
+    quiet: bool = False,
+) -> ScanReport:
+    """Run :func:`camaudit.api.scan` behind a rich progress bar (on stderr)."""
+    progress = Progress(
+        TextColumn("[bold]scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[found]} answered"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=quiet,
+    )
+    task = progress.add_task("scan", total=None, found=0)
+    answered = 0
+
+    def on_plan(n: int) -> None:
+        progress.update(task, total=n)
+
+    def on_result(result: ProbeResult) -> None:
+        nonlocal answered
+        if result.evidence:
+            answered += 1
+        progress.update(task, advance=1, found=answered)
+
+    with progress:
+        return api.scan(
+            targets,
+            store=store,
+            exclude=exclude,
+            probes=probes,
+            ports=ports,
+            options=options,
+            org=org,
+            site=site,
+            on_plan=on_plan,
+            on_result=on_result,
+        )
+
+
+def scan(
+    targets: Annotated[
+        list[str],
+        typer.Argument(
+            help="Addresses, CIDR blocks (127.20.0.0/24) or ranges (127.20.0.10-20). Nothing outside them is ever contacted.",
+            show_default=False,
+        ),
+    ],
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", "-x", help="Address/CIDR to leave out (repeatable)."),
+    ] = None,
+    ports: Annotated[
+        str | None,
+        typer.Option(
+            "--ports", "-p", help="Ports for the HTTP probe, e.g. 80,8080 (default: 80,8080)."
+        ),
+    ] = None,
+    probes: Annotated[
+        str,
+        typer.Option("--probes", help=f"Comma-separated probes to run ({', '.join(REGISTRY)})."),
+    ] = "http",
+    rate: Annotated[
+        float, typer.Option("--rate", help="Connections per second across the scan (0 = no limit).")
+    ] = 500.0,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", help="Connections in flight at once.")
+    ] = 256,
+    timeout: Annotated[
+        float, typer.Option("--timeout", "-t", help="Seconds per connection (connect + answer).")
+    ] = 3.0,
+    org: Annotated[
+        str, typer.Option("--org", help="Organisation that owns the devices.")
+    ] = "default",
+    site: Annotated[
+        str | None, typer.Option("--site", help="Site name (for policies by sensitivity).")
+    ] = None,
+    db: Annotated[
+        str | None, typer.Option("--db", help=DB_HELP, envvar="CAMAUDIT_DB", show_envvar=False)
+    ] = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--json", help="Also write the identified devices as a JSON array to this file."
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+) -> None:
+    """Scan targets with safe, rate-limited probes; store the evidence; identify the devices.
+
+    camaudit scan 127.20.0.0/24 --exclude 127.20.0.1 --org "Example Council" --site "Town Hall"
+    """
+    if concurrency < 1 or timeout <= 0 or rate < 0:
+        raise InputError("--concurrency must be ≥ 1, --timeout > 0 and --rate ≥ 0")
+    names = [p.strip() for p in probes.split(",") if p.strip()]
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown or not names:
+        raise InputError(f"unknown probe(s) {unknown}; choose from: {', '.join(REGISTRY)}")
+    Scope.parse(targets, exclude or [])  # fail fast, before any progress output
+    port_list = parse_ports(ports)
+    port_map: dict[str, Sequence[int]] | None = {"http": port_list} if port_list else None
+    options = ScanOptions(concurrency=concurrency, rate=rate, timeout=timeout)
+    if json_out is not None and not json_out.parent.exists():
+        raise InputError(f"cannot write {json_out}: directory {json_out.parent} does not exist")
+    with open_store(db) as store:
+        result = run_scan_with_progress(
+            targets,
+            store=store,
+            exclude=exclude or [],
+            ports=port_map,
+            options=options,
+            org=org,
+            site=site,
+            probes=names,
+            quiet=quiet,
+        )
+    if json_out is not None:
+        import json
+
+        json_out.write_text(json.dumps([d.to_dict() for d in result.devices], indent=2) + "\n")
+    if not quiet:
+        console.print(
+            devices_table(
+                result.devices, title=f"audit #{result.audit.id}: {len(result.devices)} devices"
+            )
+        )
+        status = ", ".join(f"{k} {v}" for k, v in sorted(result.stats.by_status.items()))
+        err_console.print(
+            f"{result.jobs} probes: {status}; {result.stats.evidence} evidence records stored"
+        )

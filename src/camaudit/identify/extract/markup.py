@@ -1,0 +1,80 @@
+"""Lenient XML/HTML reading for device documents (SADP, ISAPI, ONVIF, UPnP, SOAP).
+
+Device XML is untrusted: it goes through defusedxml (no entities, no external references) after a
+size cap. Truncated or otherwise broken documents fall back to a bounded regular-expression scan
+of ``<tag>text</tag>`` pairs, so a cut-off capture still yields its fields.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as safe_et
+from defusedxml import DefusedXmlException
+
+from camaudit.identify.extract.fields import Fields
+
+MAX_XML = 256 * 1024
+_MAX_LEAVES = 2000
+_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_PAIR_RE = re.compile(r"<(?:[\w.-]+:)?([A-Za-z_][\w.-]{0,63})(?:\s[^<>]{0,512})?>([^<>]{0,4096})</")
+
+
+def _local(tag: str) -> str:
+    if "}" in tag:
+        tag = tag.rsplit("}", 1)[1]
+    if ":" in tag:
+        tag = tag.rsplit(":", 1)[1]
+    return tag.lower()
+
+
+def _walk(elem: Element, out: list[tuple[str, str]]) -> None:
+    stack = [elem]
+    while stack and len(out) < _MAX_LEAVES:
+        node = stack.pop()
+        children = list(node)
+        if not children:
+            text = (node.text or "").strip()
+            if text:
+                out.append((_local(str(node.tag)), text))
+        else:
+            stack.extend(reversed(children))
+
+
+def xml_leaves(text: str) -> list[tuple[str, str]]:
+    """``(local-name, text)`` for each leaf element with text, document order (never raises)."""
+    doc = text[:MAX_XML]
+    out: list[tuple[str, str]] = []
+    try:
+        root = safe_et.fromstring(doc.encode("utf-8", errors="replace"))
+    except (ParseError, DefusedXmlException, ValueError, RecursionError):
+        root = None
+    if root is not None:
+        _walk(root, out)
+        return out
+    for m in _PAIR_RE.finditer(doc):
+        value = html.unescape(m.group(2)).strip()
+        if value:
+            out.append((m.group(1).lower(), value))
+            if len(out) >= _MAX_LEAVES:
+                break
+    return out
+
+
+def extract_xml(text: str) -> Fields:
+    """Every XML leaf by lower-cased local name (the fields of sadp/isapi/onvif/upnp)."""
+    fields = Fields()
+    for name, value in xml_leaves(text):
+        fields.add(name, value)
+    return fields
+
+
+def extract_title(text: str) -> str | None:
+    """The text of the first HTML ``<title>``, unescaped and whitespace-folded."""
+    m = _TITLE_RE.search(text[:MAX_XML])
+    if not m:
+        return None
+    title = " ".join(html.unescape(m.group(1)).split())
+    return title or None

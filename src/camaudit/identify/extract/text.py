@@ -1,0 +1,215 @@
+"""Extractors for line- and key/value-shaped evidence: banners, Dahua CGI, DHIP, WS-Discovery,
+mDNS, DHCP, host names, MAC addresses and asset-register rows."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from urllib.parse import unquote
+
+from camaudit.identify.extract.fields import Fields
+from camaudit.identify.extract.markup import xml_leaves
+
+_KV_LINE = re.compile(r"^\s*([^=\s][^=]{0,127}?)\s*=\s*(.*?)\s*$")
+_ONVIF_SCOPE = re.compile(r"onvif://www\.onvif\.org/([A-Za-z_]+)/(.+)", re.IGNORECASE)
+_SCOPE_SPLIT = re.compile(r"\s+")
+_MAC_RE = re.compile(
+    r"([0-9A-Fa-f]{2})[:\-.]?([0-9A-Fa-f]{2})[:\-.]?([0-9A-Fa-f]{2})[:\-.]?"
+    r"([0-9A-Fa-f]{2})[:\-.]?([0-9A-Fa-f]{2})[:\-.]?([0-9A-Fa-f]{2})"
+)
+_MAX_LINES = 2000
+
+
+def normalise_mac(value: str) -> str | None:
+    """``aa:bb:cc:dd:ee:ff`` from common spellings (``AA-BB-..``, ``aabb.ccdd.eeff``), else None."""
+    m = _MAC_RE.search(value)
+    if not m:
+        return None
+    return ":".join(g.lower() for g in m.groups())
+
+
+def _kv_lines(text: str, fields: Fields, prefix: str = "") -> None:
+    for line in text.splitlines()[:_MAX_LINES]:
+        m = _KV_LINE.match(line)
+        if m:
+            fields.add(prefix + m.group(1).strip().lower(), m.group(2).strip().strip("'\""))
+
+
+def extract_banner(text: str) -> Fields:
+    fields = Fields()
+    banner = text.strip()
+    fields.add("banner", banner)
+    first = banner.splitlines()[0] if banner else ""
+    if re.match(r"^(?:220|230|530)[ -]", first):
+        fields.add("service", "ftp")
+    elif first.startswith("SSH-"):
+        fields.add("service", "ssh")
+    return fields
+
+
+def extract_dahua_cgi(text: str) -> Fields:
+    fields = Fields()
+    _kv_lines(text, fields)
+    # Keep the last component too: table.General.MachineName -> machinename
+    for name in list(fields.names()):
+        if "." in name:
+            for v in fields.get(name):
+                fields.add(name.rsplit(".", 1)[1], v)
+    return fields
+
+
+def _json_leaves(obj: object, fields: Fields, depth: int = 0) -> None:
+    if depth > 32:
+        return
+    if isinstance(obj, dict):
+        for k, v in list(obj.items())[:1000]:
+            if isinstance(v, dict | list):
+                _json_leaves(v, fields, depth + 1)
+            elif v is not None and not isinstance(v, bool):
+                fields.add(str(k).lower(), str(v))
+    elif isinstance(obj, list):
+        for v in obj[:1000]:
+            _json_leaves(v, fields, depth + 1)
+
+
+def _csv_records(text: str, fields: Fields) -> None:
+    """A header line plus data rows (scan exports of DHIP replies), column names lower-cased."""
+    lines = text.strip().splitlines()[:_MAX_LINES]
+    if len(lines) < 2 or "," not in lines[0]:
+        return
+    try:
+        rows = list(csv.reader(lines))
+    except csv.Error:
+        return
+    header = [h.strip().lower() for h in rows[0]]
+    for row in rows[1:]:
+        for name, value in zip(header, row, strict=False):
+            if name:
+                fields.add(name, value)
+
+
+def extract_dhip(text: str) -> Fields:
+    """DHIP discovery replies: JSON (after any binary header), leaf keys lower-cased; or a CSV
+    export of the parsed reply (header line + rows)."""
+    fields = Fields()
+    start = text.find("{")
+    if start >= 0:
+        body = text[start : text.rfind("}") + 1]
+        try:
+            _json_leaves(json.loads(body), fields)
+        except (ValueError, RecursionError):
+            for m in re.finditer(r'"(\w{1,64})"\s*:\s*"([^"]{0,512})"', body):
+                fields.add(m.group(1).lower(), m.group(2))
+    if not len(fields):
+        _csv_records(text, fields)
+    # Flattened dumps name the reply's MAC "mac_address"; the engine reads "mac".
+    if "mac" not in fields:
+        for v in fields.get("mac_address"):
+            fields.add("mac", v)
+    return fields
+
+
+def extract_wsd(text: str) -> Fields:
+    """A WS-Discovery ProbeMatch (SOAP) or just its scope list."""
+    fields = Fields()
+    scopes_text = ""
+    if "<" in text:
+        for name, value in xml_leaves(text):
+            if name == "scopes":
+                scopes_text += " " + value
+            elif name in ("xaddrs", "types", "address"):
+                fields.add(name, value)
+    else:
+        scopes_text = text
+    for scope in _SCOPE_SPLIT.split(scopes_text.strip())[:256]:
+        if not scope:
+            continue
+        fields.add("scope", scope)
+        m = _ONVIF_SCOPE.match(scope)
+        if m:
+            stype = m.group(1).lower()
+            fields.add(f"scope.{stype}", unquote(m.group(2)))
+            if stype in ("mac", "macaddress"):
+                fields.add("mac", unquote(m.group(2)))  # the engine's OUI lookup reads "mac"
+    return fields
+
+
+def extract_mdns(text: str) -> Fields:
+    """mDNS/DNS-SD: ``key=value`` lines (service, instance, hostname, txt.*) or JSON."""
+    fields = Fields()
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            obj = json.loads(stripped)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                if isinstance(v, dict):
+                    for tk, tv in v.items():
+                        fields.add(f"txt.{str(tk).lower()}", str(tv))
+                elif isinstance(v, list):
+                    for item in v:
+                        fields.add(str(k).lower(), str(item))
+                elif v is not None:
+                    fields.add(str(k).lower(), str(v))
+            return fields
+    _kv_lines(stripped, fields)
+    return fields
+
+
+def extract_dhcp(text: str) -> Fields:
+    """DHCP observations: ``key=value`` lines or a JSON object (vendor_class, hostname ...)."""
+    fields = Fields()
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            obj = json.loads(stripped)
+            if isinstance(obj, dict):
+                for k, v in obj.items():
+                    fields.add(str(k).lower(), "" if v is None else str(v))
+                return fields
+        except ValueError:
+            pass
+    _kv_lines(stripped, fields)
+    aliases = {
+        "option60": "vendor_class",
+        "vendor-class": "vendor_class",
+        "vci": "vendor_class",
+        "option12": "hostname",
+        "host-name": "hostname",
+        "client-hostname": "hostname",
+    }
+    for src, dst in aliases.items():
+        for v in fields.get(src):
+            fields.add(dst, v)
+    return fields
+
+
+def extract_hostname(text: str) -> Fields:
+    fields = Fields()
+    fields.add("hostname", text.strip().splitlines()[0] if text.strip() else "")
+    return fields
+
+
+def extract_mac(text: str) -> Fields:
+    fields = Fields()
+    fields.add("mac", normalise_mac(text))
+    return fields
+
+
+def extract_asset_row(text: str) -> Fields:
+    """An asset-register row (a JSON object of column → value)."""
+    fields = Fields()
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        fields.add("description", text)
+        return fields
+    if not isinstance(obj, dict):
+        fields.add("description", text)
+        return fields
+    for k, v in obj.items():
+        fields.add(str(k).strip().lower(), "" if v is None else str(v))
+    return fields

@@ -1,0 +1,120 @@
+"""From rule hits and built-in evidence (MAC OUI, model numbers) to canonical, weighted facts.
+
+Names seen on devices are resolved through the KB: a vendor name gives a manufacturer; a brand
+gives the label and, through its OEM/corporate link, the manufacturer (scaled by how sure the link
+is; never for ``partial`` links, where only some product lines are OEM).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from camaudit.identify.facts import Fact
+from camaudit.identify.oui import OuiIndex, is_locally_administered
+from camaudit.kb import KnowledgeBase
+from camaudit.models import DeviceType, EvidenceRef
+
+LINK_SCALE = {"high": 1.0, "medium": 0.8, "low": 0.4}
+#: Weight of a MAC OUI registered to a camera maker (alone enough to name the maker).
+OUI_WEIGHT = 0.55
+#: Weight of a name the KB does not know, used only as a label.
+UNKNOWN_LABEL_WEIGHT = 0.3
+_DEVICE_TYPES = {t.value for t in DeviceType}
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/.]{2,40}")
+
+
+class Resolver:
+    """Turns raw ``set`` values into canonical facts, with notes on what could not be resolved."""
+
+    def __init__(self, kb: KnowledgeBase, oui: OuiIndex | None) -> None:
+        self.kb = kb
+        self.oui = oui
+
+    def name_facts(
+        self, key: str, name: str, weight: float, ref: EvidenceRef, notes: list[str]
+    ) -> Iterator[Fact]:
+        """Facts from a vendor/brand name seen in ``key`` (manufacturer, brand or vendor)."""
+        match = self.kb.resolve(name)
+        if match is None:
+            if self.kb.is_ignored_name(name):
+                return
+            notes.append(f"unrecognised {key} name {name!r} ({ref.rule})")
+            if key in ("brand", "vendor"):
+                yield Fact("brand", name.strip(), weight * UNKNOWN_LABEL_WEIGHT, ref)
+            return
+        if match.brand is None:
+            yield Fact("manufacturer", match.vendor.name, weight, ref)
+            if key in ("brand", "vendor"):
+                yield Fact("brand", match.vendor.name, weight, ref)
+            return
+        brand = match.brand
+        yield Fact("brand", brand.name, weight, ref)
+        if brand.partial:
+            notes.append(
+                f"{brand.name} relabels {brand.manufacturer} kit on some lines only "
+                f"({brand.confidence} confidence): the label alone does not show the maker"
+            )
+            return
+        yield Fact("manufacturer", brand.manufacturer, weight * LINK_SCALE[brand.confidence], ref)
+
+    def model_facts(self, model: str, weight: float, ref: EvidenceRef) -> Iterator[Fact]:
+        """The model itself, plus what the model-number grammar says about it."""
+        yield Fact("model", model, weight, ref)
+        pattern = self.kb.match_model(model)
+        if pattern is None:
+            return
+        spec = pattern.spec
+        gref = EvidenceRef(ref.kind, spec.id, model, ref.field, ref.value, ref.sha256)
+        w = spec.weight * max(weight, 0.5)
+        yield Fact("manufacturer", spec.manufacturer, w, gref)
+        if spec.brand:
+            yield Fact("brand", spec.brand, w, gref)
+        if spec.device_type:
+            yield Fact("device_type", spec.device_type, w, gref)
+
+    def text_model_facts(self, text: str, weight: float, ref: EvidenceRef) -> Iterator[Fact]:
+        """Model numbers and vendor names found in free text (register descriptions)."""
+        for token in _TOKEN.findall(text)[:64]:
+            pattern = self.kb.match_model(token)
+            if pattern is not None and any(c.isdigit() for c in token):
+                yield from self.model_facts(token.upper(), weight, ref)
+                return
+
+    def set_facts(
+        self, key: str, value: str, weight: float, ref: EvidenceRef, notes: list[str]
+    ) -> Iterator[Fact]:
+        """Facts for one ``set`` entry of a rule hit."""
+        if key in ("manufacturer", "brand", "vendor"):
+            yield from self.name_facts(key, value, weight, ref, notes)
+        elif key == "model":
+            yield from self.model_facts(value, weight, ref)
+        elif key == "device_type":
+            if value in _DEVICE_TYPES:
+                yield Fact("device_type", value, weight, ref)
+        else:
+            yield Fact(key, value, weight, ref)
+
+    def mac_facts(self, mac: str, kind: str, sha: str | None, notes: list[str]) -> Iterator[Fact]:
+        """What the IEEE registry says about a MAC address."""
+        if self.oui is None:
+            return
+        if is_locally_administered(mac):
+            notes.append(f"MAC {mac} is locally administered: no vendor information")
+            return
+        hit = self.oui.lookup(mac)
+        if hit is None:
+            return
+        match = self.kb.resolve_ieee(hit.registrant)
+        rule = f"oui:{hit.prefix}"
+        ref = EvidenceRef(kind, rule, hit.prefix, "mac", mac, sha)
+        if match is None:
+            notes.append(f"MAC {mac} is registered to {hit.registrant!r} (not a known CCTV maker)")
+            return
+        if match.brand is None:
+            yield Fact("manufacturer", match.vendor.name, OUI_WEIGHT, ref)
+            return
+        yield Fact("brand", match.brand.name, OUI_WEIGHT * 0.8, ref)
+        if not match.brand.partial:
+            scale = LINK_SCALE[match.brand.confidence]
+            yield Fact("manufacturer", match.brand.manufacturer, OUI_WEIGHT * scale, ref)

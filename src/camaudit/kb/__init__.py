@@ -1,0 +1,208 @@
+"""The knowledge base: vendors and brands, model grammar, fingerprints — data files plus loader.
+
+``load_kb()`` reads and validates every file once per process. Errors name the file and the entry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from camaudit.errors import KnowledgeBaseError
+from camaudit.kb.schema import (
+    BrandEntry,
+    FingerprintFile,
+    ModelPattern,
+    ModelsFile,
+    Rule,
+    VendorEntry,
+    VendorsFile,
+)
+
+KB_DIR = Path(__file__).resolve().parent
+
+__all__ = ["KB_DIR", "CompiledPattern", "KnowledgeBase", "NameMatch", "load_kb", "normalise_name"]
+
+
+def normalise_name(name: str) -> str:
+    """Case- and punctuation-insensitive key for vendor names and IEEE registrants."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", name.casefold()).split())
+
+
+@dataclass(frozen=True, slots=True)
+class NameMatch:
+    """What a name seen on a device resolves to."""
+
+    vendor: VendorEntry
+    brand: BrandEntry | None = None
+
+    @property
+    def label(self) -> str:
+        return self.brand.name if self.brand else self.vendor.name
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPattern:
+    spec: ModelPattern
+    regex: re.Pattern[str]
+
+
+@dataclass(slots=True)
+class KnowledgeBase:
+    """Validated KB contents with lookup indexes."""
+
+    vendors: dict[str, VendorEntry]
+    brands: dict[str, BrandEntry]
+    patterns: list[CompiledPattern]
+    rule_files: dict[str, FingerprintFile]
+    ignored_names: frozenset[str] = frozenset()
+    _names: dict[str, NameMatch] = field(default_factory=dict)
+    _ieee: dict[str, NameMatch] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for v in self.vendors.values():
+            for n in [v.name, *v.aliases, *([v.legal_name] if v.legal_name else [])]:
+                self._names.setdefault(normalise_name(n), NameMatch(v))
+            for n in v.ieee:
+                self._ieee[normalise_name(n)] = NameMatch(v)
+        for b in self.brands.values():
+            match = NameMatch(self.vendors[b.manufacturer], b)
+            for n in [b.name, *b.aliases]:
+                self._names.setdefault(normalise_name(n), match)
+            for n in b.ieee:
+                self._ieee[normalise_name(n)] = match
+
+    def resolve(self, name: str) -> NameMatch | None:
+        """Vendor or brand named by ``name`` (canonical name or alias), else None."""
+        return self._names.get(normalise_name(name))
+
+    def resolve_ieee(self, registrant: str) -> NameMatch | None:
+        """Vendor or brand whose IEEE registrant name is ``registrant``."""
+        return self._ieee.get(normalise_name(registrant))
+
+    def is_ignored_name(self, name: str) -> bool:
+        return normalise_name(name) in self.ignored_names
+
+    def rules(self) -> list[tuple[list[str], Rule]]:
+        """Every fingerprint rule with the evidence kinds it applies to."""
+        return [(f.kinds, r) for f in self.rule_files.values() for r in f.rules]
+
+    def rule(self, rule_id: str) -> Rule | None:
+        for f in self.rule_files.values():
+            for r in f.rules:
+                if r.id == rule_id:
+                    return r
+        return None
+
+    def match_model(self, model: str) -> CompiledPattern | None:
+        """First model-grammar pattern matching ``model`` (upper-cased), else None."""
+        up = model.strip().upper()
+        if len(up) < 3:
+            return None
+        for p in self.patterns:
+            if p.regex.search(up):
+                return p
+        return None
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except OSError as exc:
+        raise KnowledgeBaseError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise KnowledgeBaseError(f"{path}: invalid YAML: {exc}") from None
+
+
+def _validation_message(path: Path, exc: ValidationError, data: object) -> str:
+    first = exc.errors()[0]
+    loc = first["loc"]
+    where = ".".join(str(p) for p in loc)
+    # Name the entry (its id or name) when the error sits inside a list item.
+    entry = ""
+    if isinstance(data, dict) and len(loc) >= 2 and isinstance(loc[1], int):
+        items = data.get(str(loc[0]))
+        if isinstance(items, list) and loc[1] < len(items) and isinstance(items[loc[1]], dict):
+            item = items[loc[1]]
+            entry = f" (entry {item.get('id') or item.get('name')!r})"
+    return f"{path.name}: {where}{entry}: {first['msg']}"
+
+
+def load_kb_from(directory: Path) -> KnowledgeBase:
+    """Load and validate a KB directory (vendors.yaml, models.yaml, fingerprints/*.yaml)."""
+    vendors_path = directory / "vendors.yaml"
+    raw_vendors = _read_yaml(vendors_path)
+    try:
+        vf = VendorsFile.model_validate(
+            {k: v for k, v in (raw_vendors or {}).items() if k != "ignored_names"}
+            if isinstance(raw_vendors, dict)
+            else raw_vendors
+        )
+    except ValidationError as exc:
+        raise KnowledgeBaseError(_validation_message(vendors_path, exc, raw_vendors)) from None
+    ignored = frozenset(
+        normalise_name(str(n))
+        for n in (raw_vendors.get("ignored_names") or [] if isinstance(raw_vendors, dict) else [])
+    )
+    vendors: dict[str, VendorEntry] = {}
+    for v in vf.vendors:
+        if v.name in vendors:
+            raise KnowledgeBaseError(f"vendors.yaml: vendor {v.name!r} is defined twice")
+        vendors[v.name] = v
+    brands: dict[str, BrandEntry] = {}
+    for b in vf.brands:
+        if b.manufacturer not in vendors:
+            raise KnowledgeBaseError(
+                f"vendors.yaml: brand {b.name!r} names unknown manufacturer {b.manufacturer!r}"
+            )
+        if b.name in brands:
+            raise KnowledgeBaseError(f"vendors.yaml: brand {b.name!r} is defined twice")
+        brands[b.name] = b
+
+    models_path = directory / "models.yaml"
+    patterns: list[CompiledPattern] = []
+    if models_path.exists():
+        raw_models = _read_yaml(models_path)
+        try:
+            mf = ModelsFile.model_validate(raw_models)
+        except ValidationError as exc:
+            raise KnowledgeBaseError(_validation_message(models_path, exc, raw_models)) from None
+        for p in mf.patterns:
+            if p.manufacturer not in vendors:
+                raise KnowledgeBaseError(
+                    f"models.yaml: pattern {p.id!r} names unknown manufacturer {p.manufacturer!r}"
+                )
+            if p.brand is not None and p.brand not in vendors and p.brand not in brands:
+                raise KnowledgeBaseError(
+                    f"models.yaml: pattern {p.id!r} names unknown brand {p.brand!r}"
+                )
+            patterns.append(CompiledPattern(p, re.compile(p.match)))
+
+    rule_files: dict[str, FingerprintFile] = {}
+    seen_ids: dict[str, str] = {}
+    for path in sorted((directory / "fingerprints").glob("*.yaml")):
+        raw = _read_yaml(path)
+        try:
+            ff = FingerprintFile.model_validate(raw)
+        except ValidationError as exc:
+            raise KnowledgeBaseError(_validation_message(path, exc, raw)) from None
+        for r in ff.rules:
+            if r.id in seen_ids:
+                raise KnowledgeBaseError(
+                    f"{path.name}: rule id {r.id!r} already used in {seen_ids[r.id]}"
+                )
+            seen_ids[r.id] = path.name
+        rule_files[path.name] = ff
+    return KnowledgeBase(vendors, brands, patterns, rule_files, ignored)
+
+
+@lru_cache(maxsize=4)
+def load_kb(directory: str | None = None) -> KnowledgeBase:
+    """The KB shipped with camaudit (or another directory), loaded once per process."""
+    return load_kb_from(Path(directory) if directory else KB_DIR)

@@ -1,0 +1,135 @@
+"""Schemas of the knowledge-base data files (validated with pydantic on load)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Confidence = Literal["high", "medium", "low"]
+Relation = Literal[
+    "subsidiary", "house-brand", "oem", "former-subsidiary", "component", "affiliate"
+]
+
+SET_KEYS = frozenset(
+    {"manufacturer", "brand", "vendor", "model", "firmware", "device_type", "serial"}
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+    return value
+
+
+class VendorEntry(_Strict):
+    name: str
+    legal_name: str | None = None
+    country: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    ieee: list[str] = Field(default_factory=list)
+    restricted: list[str] = Field(default_factory=list)
+    generic: bool = False
+    note: str | None = None
+    source: str
+
+
+class BrandEntry(_Strict):
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    manufacturer: str
+    relation: Relation
+    confidence: Confidence
+    partial: bool = False
+    ieee: list[str] = Field(default_factory=list)
+    note: str | None = None
+    source: str
+
+
+class VendorsFile(_Strict):
+    vendors: list[VendorEntry]
+    brands: list[BrandEntry] = Field(default_factory=list)
+
+
+class ModelPattern(_Strict):
+    id: str
+    match: str
+    manufacturer: str
+    brand: str | None = None
+    device_type: str | None = None
+    weight: float = Field(ge=0.0, le=1.0)
+    source: str | None = None
+    note: str | None = None
+    examples: list[str] = Field(min_length=1)
+    counter_examples: list[str] = Field(default_factory=list)
+
+    _v_match = field_validator("match")(_check_regex)
+
+
+class ModelsFile(_Strict):
+    patterns: list[ModelPattern]
+
+
+class RuleExample(_Strict):
+    value: str | None = None
+    data: str | None = None
+    expect: dict[str, str | None] = Field(default_factory=dict)
+
+
+class Rule(_Strict):
+    id: str
+    description: str | None = None
+    field: str | list[str]
+    match: str
+    literal: str | list[str] | None = None
+    set: dict[str, str]
+    weight: float = Field(ge=0.0, le=1.0)
+    source: str | None = None
+    note: str | None = None
+    examples: list[RuleExample] = Field(min_length=1)
+    counter_examples: list[RuleExample] = Field(default_factory=list)
+
+    _v_match = field_validator("match")(_check_regex)
+
+    @field_validator("set")
+    @classmethod
+    def _known_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = set(value) - SET_KEYS
+        if unknown:
+            raise ValueError(f"unknown 'set' keys {sorted(unknown)}; allowed: {sorted(SET_KEYS)}")
+        return value
+
+    @field_validator("literal")
+    @classmethod
+    def _lower_literal(cls, value: str | list[str] | None) -> str | list[str] | None:
+        values = [value] if isinstance(value, str) else (value or [])
+        for v in values:
+            if v != v.lower():
+                raise ValueError(f"literal {v!r} must be lower case")
+        return value
+
+    @property
+    def fields(self) -> list[str]:
+        return [self.field] if isinstance(self.field, str) else list(self.field)
+
+    @property
+    def literals(self) -> list[str]:
+        if self.literal is None:
+            return []
+        return [self.literal] if isinstance(self.literal, str) else list(self.literal)
+
+
+class FingerprintFile(_Strict):
+    kind: str | list[str]
+    rules: list[Rule]
+
+    @property
+    def kinds(self) -> list[str]:
+        return [self.kind] if isinstance(self.kind, str) else list(self.kind)

@@ -1,0 +1,273 @@
+"""Typed domain objects shared by every layer.
+
+Evidence is the only primary data; everything else (identities, devices, findings) is derived
+from it and can be rebuilt. These classes carry no behaviour beyond (de)serialisation.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class EvidenceKind(StrEnum):
+    """What an evidence record holds (the ``kind`` of the exchange format)."""
+
+    HTTP = "http"
+    TLS = "tls"
+    RTSP = "rtsp"
+    BANNER = "banner"
+    SADP = "sadp"
+    DHIP = "dhip"
+    WSD_PROBEMATCH = "wsd_probematch"
+    UPNP = "upnp"
+    ONVIF_DEVINFO = "onvif_devinfo"
+    ISAPI = "isapi"
+    DAHUA_CGI = "dahua_cgi"
+    MDNS = "mdns"
+    MAC = "mac"
+    DHCP = "dhcp"
+    HOSTNAME = "hostname"
+    ASSET_ROW = "asset_row"
+
+
+class DeviceType(StrEnum):
+    """Coarse device class reported in identities."""
+
+    CAMERA = "camera"
+    NVR = "nvr"
+    DVR = "dvr"
+    ENCODER = "encoder"
+    PTZ = "ptz"
+    THERMAL = "thermal"
+    DOORBELL = "doorbell"
+    ACCESS_CONTROL = "access-control"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class Sensitivity(StrEnum):
+    """How sensitive a site is (UK 2022 definition for ``sensitive``)."""
+
+    STANDARD = "standard"
+    SENSITIVE = "sensitive"
+    CRITICAL = "critical"
+
+
+class Severity(StrEnum):
+    """Severity of a finding, lowest first."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+def utcnow() -> datetime:
+    """Timezone-aware current UTC time (one place, so tests can reason about it)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One raw observation about one endpoint: the bytes, where, when and how.
+
+    ``payload`` holds the raw bytes. For ``asset_row`` evidence (where the exchange format's
+    ``data`` is an object) the payload is that object as canonical JSON.
+    """
+
+    kind: EvidenceKind
+    payload: bytes
+    ip: str | None = None
+    port: int | None = None
+    mac: str | None = None
+    ts: datetime | None = None
+    source: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.payload).hexdigest()
+
+    @property
+    def text(self) -> str:
+        """The payload decoded as UTF-8 (undecodable bytes replaced)."""
+        return self.payload.decode("utf-8", errors="replace")
+
+    def to_record(self) -> dict[str, Any]:
+        """The evidence exchange format (one JSON Lines object)."""
+        rec: dict[str, Any] = {"kind": self.kind.value}
+        if self.ip is not None:
+            rec["ip"] = self.ip
+        if self.port is not None:
+            rec["port"] = self.port
+        if self.mac is not None:
+            rec["mac"] = self.mac
+        if self.kind is EvidenceKind.ASSET_ROW:
+            rec["data"] = json.loads(self.payload)
+        else:
+            try:
+                rec["data"] = self.payload.decode("utf-8")
+            except UnicodeDecodeError:
+                rec["data_b64"] = base64.b64encode(self.payload).decode("ascii")
+        if self.ts is not None:
+            rec["ts"] = self.ts.isoformat()
+        if self.source is not None:
+            rec["source"] = self.source
+        return rec
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRef:
+    """One link in an identity's evidence chain: which rule matched what, in which evidence."""
+
+    kind: str
+    rule: str
+    matched: str
+    field: str
+    value: str
+    sha256: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "kind": self.kind,
+            "rule": self.rule,
+            "matched": self.matched,
+            "field": self.field,
+            "value": self.value,
+        }
+        if self.sha256:
+            d["sha256"] = self.sha256
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Restriction:
+    """A restriction that applies to an identity (policy id and why)."""
+
+    policy: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"policy": self.policy, "reason": self.reason}
+
+
+@dataclass(slots=True)
+class Identity:
+    """What the evidence says a device is. ``None`` means unknown."""
+
+    manufacturer: str | None = None
+    brand: str | None = None
+    model: str | None = None
+    firmware: str | None = None
+    device_type: DeviceType = DeviceType.UNKNOWN
+    confidence: float = 0.0
+    serial: str | None = None
+    mac: str | None = None
+    evidence: list[EvidenceRef] = field(default_factory=list)
+    restricted: list[Restriction] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The identity output contract (``identify --json``)."""
+        return {
+            "manufacturer": self.manufacturer,
+            "brand": self.brand,
+            "model": self.model,
+            "firmware": self.firmware,
+            "device_type": self.device_type.value,
+            "confidence": round(self.confidence, 3),
+            "serial": self.serial,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "restricted": [r.to_dict() for r in self.restricted],
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(slots=True)
+class Organisation:
+    name: str
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Site:
+    name: str
+    organisation: str
+    sensitivity: Sensitivity = Sensitivity.STANDARD
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Audit:
+    """One run that produced evidence: a scan, an import, a capture."""
+
+    kind: str
+    organisation: str
+    site: str | None = None
+    id: int | None = None
+    started: datetime | None = None
+    finished: datetime | None = None
+    status: str = "running"
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Device:
+    """A physical thing tracked across audits, with its current identity."""
+
+    key: str
+    organisation: str
+    identity: Identity
+    site: str | None = None
+    ip: str | None = None
+    mac: str | None = None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    identifiers: dict[str, str] = field(default_factory=dict)
+    id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Identity contract plus where and when (``devices --json``)."""
+        d = self.identity.to_dict()
+        d.update(
+            {
+                "ip": self.ip,
+                "mac": self.mac,
+                "org": self.organisation,
+                "site": self.site,
+                "first_seen": self.first_seen.isoformat() if self.first_seen else None,
+                "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+            }
+        )
+        d.update(self.identifiers)
+        return d
+
+
+@dataclass(slots=True)
+class Finding:
+    """A policy breach, a known vulnerability or an exposure on one device."""
+
+    device_key: str
+    policy: str
+    severity: Severity
+    title: str
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "device": self.device_key,
+            "policy": self.policy,
+            "severity": self.severity.value,
+            "title": self.title,
+            "detail": self.detail,
+        }

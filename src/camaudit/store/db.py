@@ -1,0 +1,492 @@
+"""The evidence store: SQLite (WAL) by default, any SQLAlchemy URL via --db / CAMAUDIT_DB.
+
+Evidence rows are only ever inserted. Devices and findings are derived and may be cleared and
+rebuilt from evidence at any time (``camaudit rebuild``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, delete, event, func, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from camaudit.errors import DatabaseURLError, InputError
+from camaudit.models import (
+    Audit,
+    Device,
+    DeviceType,
+    Evidence,
+    EvidenceKind,
+    EvidenceRef,
+    Finding,
+    Identity,
+    Restriction,
+    Sensitivity,
+    Severity,
+    utcnow,
+)
+from camaudit.store.tables import (
+    AuditRow,
+    DeviceEvidenceRow,
+    DeviceRow,
+    EvidenceRow,
+    FindingRow,
+    OrganisationRow,
+    SiteRow,
+)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+DEFAULT_ORG = "default"
+
+
+def default_db_url() -> str:
+    """``CAMAUDIT_DB`` if set, else a SQLite file in the user data directory."""
+    env = os.environ.get("CAMAUDIT_DB")
+    if env:
+        return env
+    data_dir = Path(platformdirs.user_data_dir("camaudit", appauthor=False))
+    return f"sqlite:///{data_dir / 'camaudit.db'}"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def _make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseURLError(
+            f"invalid database URL {url!r} (expected e.g. sqlite:///path/to/file.db "
+            "or postgresql+psycopg://user@host/db)"
+        ) from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        db_path = Path(parsed.database)
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseURLError(f"cannot create {db_path.parent}: {exc.strerror}") from None
+    try:
+        engine = create_engine(parsed, future=True)
+    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+        raise DatabaseURLError(f"unsupported database URL {url!r}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _migrate(engine: Engine) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+class Store:
+    """Typed access to the camaudit database."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+        self._session = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Open (creating and migrating as needed) the database at ``url``."""
+        url = url or default_db_url()
+        engine = _make_engine(url)
+        try:
+            _migrate(engine)
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            orig = getattr(exc, "orig", None)
+            msg = str(orig) if orig is not None else str(exc).splitlines()[0]
+            raise DatabaseURLError(f"cannot open database {url!r}: {msg}") from None
+        return cls(engine, url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def session(self) -> Session:
+        return self._session()
+
+    # -- organisations, sites, audits -------------------------------------------------------
+
+    def _org_id(self, s: Session, name: str, create: bool = True) -> int | None:
+        row = s.scalar(select(OrganisationRow.id).where(OrganisationRow.name == name))
+        if row is None and create:
+            org = OrganisationRow(name=name)
+            s.add(org)
+            s.flush()
+            return org.id
+        return row
+
+    def _site_id(
+        self, s: Session, org_id: int, name: str | None, sensitivity: Sensitivity | None = None
+    ) -> int | None:
+        if not name:
+            return None
+        row = s.scalar(
+            select(SiteRow).where(SiteRow.organisation_id == org_id, SiteRow.name == name)
+        )
+        if row is None:
+            row = SiteRow(
+                organisation_id=org_id,
+                name=name,
+                sensitivity=(sensitivity or Sensitivity.STANDARD).value,
+            )
+            s.add(row)
+            s.flush()
+        elif sensitivity is not None and row.sensitivity != sensitivity.value:
+            row.sensitivity = sensitivity.value
+        return row.id
+
+    def set_site(self, org: str, site: str, sensitivity: Sensitivity) -> None:
+        """Create or update a site's sensitivity."""
+        with self.session() as s, s.begin():
+            org_id = self._org_id(s, org)
+            assert org_id is not None
+            self._site_id(s, org_id, site, sensitivity)
+
+    def begin_audit(
+        self,
+        kind: str,
+        org: str = DEFAULT_ORG,
+        site: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Audit:
+        """Record the start of an audit and return it (with its id)."""
+        with self.session() as s, s.begin():
+            org_id = self._org_id(s, org)
+            assert org_id is not None
+            site_id = self._site_id(s, org_id, site)
+            row = AuditRow(
+                organisation_id=org_id,
+                site_id=site_id,
+                kind=kind,
+                status="running",
+                started=utcnow(),
+                params=params or {},
+            )
+            s.add(row)
+            s.flush()
+            return Audit(kind, org, site, row.id, row.started, None, "running", params or {})
+
+    def finish_audit(self, audit_id: int, status: str = "done") -> None:
+        with self.session() as s, s.begin():
+            s.execute(
+                update(AuditRow)
+                .where(AuditRow.id == audit_id)
+                .values(status=status, finished=utcnow())
+            )
+
+    def audits(self, org: str | None = None) -> list[Audit]:
+        with self.session() as s:
+            q = (
+                select(AuditRow, OrganisationRow.name, SiteRow.name)
+                .join(OrganisationRow, OrganisationRow.id == AuditRow.organisation_id)
+                .outerjoin(SiteRow, SiteRow.id == AuditRow.site_id)
+                .order_by(AuditRow.id)
+            )
+            if org:
+                q = q.where(OrganisationRow.name == org)
+            return [
+                Audit(a.kind, o, st, a.id, a.started, a.finished, a.status, a.params or {})
+                for a, o, st in s.execute(q)
+            ]
+
+    def get_audit(self, audit_id: int) -> Audit:
+        for a in self.audits():
+            if a.id == audit_id:
+                return a
+        raise InputError(f"no audit with id {audit_id}")
+
+    # -- evidence (append-only) ---------------------------------------------------------------
+
+    def add_evidence(self, audit_id: int, evidence: Iterable[Evidence]) -> list[int]:
+        """Append evidence to an audit; an identical observation already stored is not repeated.
+
+        Returns the ids of the rows (new or existing) in input order.
+        """
+        ids: list[int] = []
+        with self.session() as s, s.begin():
+            for ev in evidence:
+                values = {
+                    "audit_id": audit_id,
+                    "kind": ev.kind.value,
+                    "sha256": ev.sha256,
+                    "payload": ev.payload,
+                    "ip": ev.ip,
+                    "port": ev.port,
+                    "mac": ev.mac,
+                    "ts": ev.ts or utcnow(),
+                    "source": ev.source,
+                }
+                existing = s.scalar(
+                    select(EvidenceRow.id).where(
+                        EvidenceRow.audit_id == audit_id,
+                        EvidenceRow.kind == ev.kind.value,
+                        EvidenceRow.sha256 == ev.sha256,
+                        EvidenceRow.ip.is_(None) if ev.ip is None else EvidenceRow.ip == ev.ip,
+                        EvidenceRow.port.is_(None)
+                        if ev.port is None
+                        else EvidenceRow.port == ev.port,
+                    )
+                )
+                if existing is not None:
+                    ids.append(existing)
+                    continue
+                row = EvidenceRow(**values)
+                try:
+                    with s.begin_nested():
+                        s.add(row)
+                except IntegrityError:  # a concurrent writer stored the same observation
+                    continue
+                ids.append(row.id)
+        return ids
+
+    def count_evidence(self, audit_id: int | None = None) -> int:
+        with self.session() as s:
+            q = select(func.count(EvidenceRow.id))
+            if audit_id is not None:
+                q = q.where(EvidenceRow.audit_id == audit_id)
+            return int(s.scalar(q) or 0)
+
+    def iter_evidence(
+        self, audit_ids: Sequence[int] | None = None, org: str | None = None
+    ) -> Iterator[tuple[int, int, Evidence]]:
+        """``(evidence id, audit id, Evidence)`` in insertion order, streamed."""
+        q = select(EvidenceRow).order_by(EvidenceRow.id)
+        if audit_ids is not None:
+            q = q.where(EvidenceRow.audit_id.in_(list(audit_ids)))
+        if org is not None:
+            q = (
+                q.join(AuditRow, AuditRow.id == EvidenceRow.audit_id)
+                .join(OrganisationRow, OrganisationRow.id == AuditRow.organisation_id)
+                .where(OrganisationRow.name == org)
+            )
+        with self.session() as s:
+            for row in s.scalars(q.execution_options(yield_per=500)):
+                ev = Evidence(
+                    kind=EvidenceKind(row.kind),
+                    payload=row.payload,
+                    ip=row.ip,
+                    port=row.port,
+                    mac=row.mac,
+                    ts=row.ts,
+                    source=row.source,
+                )
+                yield row.id, row.audit_id, ev
+
+    # -- derived: devices and findings ---------------------------------------------------------
+
+    def save_device(self, device: Device, evidence_ids: Iterable[int], audit_id: int | None) -> int:
+        """Insert or update a device (by organisation + key) and link its evidence."""
+        ident = device.identity
+        now = device.last_seen or utcnow()
+        with self.session() as s, s.begin():
+            org_id = self._org_id(s, device.organisation)
+            assert org_id is not None
+            site_id = self._site_id(s, org_id, device.site)
+            row = s.scalar(
+                select(DeviceRow).where(
+                    DeviceRow.organisation_id == org_id, DeviceRow.key == device.key
+                )
+            )
+            values: dict[str, Any] = {
+                "site_id": site_id,
+                "ip": device.ip,
+                "mac": device.mac,
+                "serial": ident.serial,
+                "manufacturer": ident.manufacturer,
+                "brand": ident.brand,
+                "model": ident.model,
+                "firmware": ident.firmware,
+                "device_type": ident.device_type.value,
+                "confidence": ident.confidence,
+                "restricted": bool(ident.restricted),
+                "identity": {**ident.to_dict(), "identifiers": device.identifiers},
+                "last_seen": now,
+                "last_audit_id": audit_id,
+            }
+            if row is None:
+                row = DeviceRow(
+                    organisation_id=org_id,
+                    key=device.key,
+                    first_seen=device.first_seen or now,
+                    **values,
+                )
+                s.add(row)
+                s.flush()
+            else:
+                for k, v in values.items():
+                    setattr(row, k, v)
+            linked = set(
+                s.scalars(
+                    select(DeviceEvidenceRow.evidence_id).where(
+                        DeviceEvidenceRow.device_id == row.id
+                    )
+                )
+            )
+            for eid in set(evidence_ids) - linked:
+                s.add(DeviceEvidenceRow(device_id=row.id, evidence_id=eid))
+            return row.id
+
+    def devices(self, org: str | None = None, restricted: bool | None = None) -> list[Device]:
+        """Devices in the store, optionally for one organisation or only restricted ones."""
+        q = (
+            select(DeviceRow, OrganisationRow.name, SiteRow.name)
+            .join(OrganisationRow, OrganisationRow.id == DeviceRow.organisation_id)
+            .outerjoin(SiteRow, SiteRow.id == DeviceRow.site_id)
+            .order_by(DeviceRow.id)
+        )
+        if org:
+            q = q.where(OrganisationRow.name == org)
+        if restricted is not None:
+            q = q.where(DeviceRow.restricted.is_(restricted))
+        with self.session() as s:
+            return [_device_from_row(r, o, st) for r, o, st in s.execute(q)]
+
+    def device_evidence(self, device_id: int) -> list[tuple[int, Evidence]]:
+        """The evidence linked to a device (the raw bytes behind its identity)."""
+        q = (
+            select(EvidenceRow)
+            .join(DeviceEvidenceRow, DeviceEvidenceRow.evidence_id == EvidenceRow.id)
+            .where(DeviceEvidenceRow.device_id == device_id)
+            .order_by(EvidenceRow.id)
+        )
+        with self.session() as s:
+            return [
+                (
+                    r.id,
+                    Evidence(EvidenceKind(r.kind), r.payload, r.ip, r.port, r.mac, r.ts, r.source),
+                )
+                for r in s.scalars(q)
+            ]
+
+    def replace_findings(self, device_id: int, findings: Iterable[Finding]) -> None:
+        with self.session() as s, s.begin():
+            s.execute(delete(FindingRow).where(FindingRow.device_id == device_id))
+            for f in findings:
+                s.add(
+                    FindingRow(
+                        device_id=device_id,
+                        policy=f.policy,
+                        severity=f.severity.value,
+                        title=f.title,
+                        detail=f.detail,
+                    )
+                )
+
+    def findings(self, org: str | None = None) -> list[Finding]:
+        q = (
+            select(FindingRow, DeviceRow.key)
+            .join(DeviceRow, DeviceRow.id == FindingRow.device_id)
+            .join(OrganisationRow, OrganisationRow.id == DeviceRow.organisation_id)
+            .order_by(FindingRow.id)
+        )
+        if org:
+            q = q.where(OrganisationRow.name == org)
+        with self.session() as s:
+            return [
+                Finding(key, f.policy, Severity(f.severity), f.title, f.detail)
+                for f, key in s.execute(q)
+            ]
+
+    def clear_derived(self, org: str | None = None) -> int:
+        """Delete devices and findings (evidence stays). Returns how many devices were removed."""
+        with self.session() as s, s.begin():
+            q = select(DeviceRow.id)
+            if org:
+                q = q.join(OrganisationRow, OrganisationRow.id == DeviceRow.organisation_id).where(
+                    OrganisationRow.name == org
+                )
+            ids = list(s.scalars(q))
+            for chunk in range(0, len(ids), 500):
+                part = ids[chunk : chunk + 500]
+                s.execute(delete(FindingRow).where(FindingRow.device_id.in_(part)))
+                s.execute(delete(DeviceEvidenceRow).where(DeviceEvidenceRow.device_id.in_(part)))
+                s.execute(delete(DeviceRow).where(DeviceRow.id.in_(part)))
+            return len(ids)
+
+    def organisations(self) -> list[str]:
+        with self.session() as s:
+            return list(s.scalars(select(OrganisationRow.name).order_by(OrganisationRow.name)))
+
+    def site_sensitivity(self, org: str, site: str | None) -> Sensitivity:
+        if not site:
+            return Sensitivity.STANDARD
+        with self.session() as s:
+            val = s.scalar(
+                select(SiteRow.sensitivity)
+                .join(OrganisationRow, OrganisationRow.id == SiteRow.organisation_id)
+                .where(OrganisationRow.name == org, SiteRow.name == site)
+            )
+        return Sensitivity(val) if val else Sensitivity.STANDARD
+
+
+def _as_utc(dt: datetime | None) -> datetime | None:
+    if dt is not None and dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt
+
+
+def _device_from_row(row: DeviceRow, org: str, site: str | None) -> Device:
+    data = row.identity or {}
+    ident = Identity(
+        manufacturer=row.manufacturer,
+        brand=row.brand,
+        model=row.model,
+        firmware=row.firmware,
+        device_type=DeviceType(row.device_type),
+        confidence=row.confidence,
+        serial=row.serial,
+        mac=row.mac,
+        evidence=[
+            EvidenceRef(
+                e["kind"],
+                e["rule"],
+                e["matched"],
+                e.get("field", ""),
+                e.get("value", ""),
+                e.get("sha256"),
+            )
+            for e in data.get("evidence", [])
+        ],
+        restricted=[Restriction(r["policy"], r["reason"]) for r in data.get("restricted", [])],
+        notes=list(data.get("notes", [])),
+    )
+    return Device(
+        key=row.key,
+        organisation=org,
+        identity=ident,
+        site=site,
+        ip=row.ip,
+        mac=row.mac,
+        first_seen=_as_utc(row.first_seen),
+        last_seen=_as_utc(row.last_seen),
+        identifiers=dict(data.get("identifiers", {})),
+        id=row.id,
+    )

@@ -1,0 +1,98 @@
+"""The KB checker catches broken data with clear messages; the shipped KB passes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from camaudit.errors import KnowledgeBaseError
+from camaudit.identify import Identifier
+from camaudit.identify.kbcheck import check_kb
+from camaudit.kb import KB_DIR, load_kb_from
+
+FIXTURE = Path(__file__).parents[1] / "identify" / "kb_fixture"
+
+
+def _copy(tmp_path: Path) -> Path:
+    dst = tmp_path / "kb"
+    shutil.copytree(FIXTURE, dst)
+    return dst
+
+
+def test_fixture_kb_passes():
+    kb = load_kb_from(FIXTURE)
+    assert check_kb(kb, Identifier(kb)).ok
+
+
+def test_bad_regex_is_named(tmp_path):
+    kb_dir = _copy(tmp_path)
+    p = kb_dir / "fingerprints" / "http.yaml"
+    p.write_text(
+        p.read_text().replace(
+            "match: '(?i)^(?:hikvision-|dnvrs-|dvrdvs-)webs$'", "match: '(unclosed'"
+        )
+    )
+    with pytest.raises(
+        KnowledgeBaseError,
+        match=r"http.yaml: rules.0.match .*http.server.hik-webs.*invalid regular expression",
+    ):
+        load_kb_from(kb_dir)
+
+
+def test_failing_example_is_reported(tmp_path):
+    kb_dir = _copy(tmp_path)
+    p = kb_dir / "fingerprints" / "http.yaml"
+    p.write_text(p.read_text().replace("- value: DNVRS-Webs", "- value: Apache"))
+    kb = load_kb_from(kb_dir)
+    report = check_kb(kb, Identifier(kb))
+    assert any(
+        "http.server.hik-webs example 1: the rule does not match 'Apache'" in f
+        for f in report.failures
+    )
+
+
+def test_wrong_expectation_is_reported(tmp_path):
+    kb_dir = _copy(tmp_path)
+    p = kb_dir / "fingerprints" / "http.yaml"
+    p.write_text(
+        p.read_text().replace("expect: {manufacturer: Hikvision}", "expect: {manufacturer: Dahua}")
+    )
+    kb = load_kb_from(kb_dir)
+    report = check_kb(kb, Identifier(kb))
+    assert any("expected manufacturer='Dahua', got 'Hikvision'" in f for f in report.failures)
+
+
+def test_counter_example_that_matches_is_reported(tmp_path):
+    kb_dir = _copy(tmp_path)
+    p = kb_dir / "fingerprints" / "http.yaml"
+    p.write_text(p.read_text().replace("- value: GoAhead-Webs", "- value: Hikvision-Webs"))
+    kb = load_kb_from(kb_dir)
+    assert any("counter-example" in f for f in check_kb(kb, Identifier(kb)).failures)
+
+
+def test_unknown_manufacturer_in_brand(tmp_path):
+    kb_dir = _copy(tmp_path)
+    p = kb_dir / "vendors.yaml"
+    p.write_text(
+        p.read_text().replace(
+            "manufacturer: Hikvision, relation: oem, confidence: high",
+            "manufacturer: Nobody, relation: oem, confidence: high",
+        )
+    )
+    with pytest.raises(KnowledgeBaseError, match="unknown manufacturer 'Nobody'"):
+        load_kb_from(kb_dir)
+
+
+def test_unknown_set_key(tmp_path):
+    kb_dir = _copy(tmp_path)
+    p = kb_dir / "fingerprints" / "http.yaml"
+    p.write_text(p.read_text().replace("set: {manufacturer: Hikvision}", "set: {maker: Hikvision}"))
+    with pytest.raises(KnowledgeBaseError, match="unknown 'set' keys"):
+        load_kb_from(kb_dir)
+
+
+def test_shipped_kb_loads():
+    kb = load_kb_from(KB_DIR)
+    assert "Hikvision" in kb.vendors and "Dahua" in kb.vendors
