@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from camaudit.identify.extract import extract
 from camaudit.identify.extract.text import normalise_mac
@@ -84,40 +85,44 @@ class Identifier:
 
     def fuse(self, obs: Observation) -> Identity:
         """Combine facts into an identity (noisy-OR per value, strongest value per field)."""
-        scores: dict[str, dict[str, float]] = {}
-        display: dict[tuple[str, str], str] = {}
-        support: dict[tuple[str, str], list[EvidenceRef]] = {}
+        # (field, folded value) -> [product of (1 - weight), display value, supporting refs]
+        groups: dict[tuple[str, str], list[Any]] = {}
         for f in obs.facts:
-            key = f.value.casefold()
-            per = scores.setdefault(f.field, {})
-            per[key] = 1.0 - (1.0 - per.get(key, 0.0)) * (1.0 - min(f.weight, 0.99))
-            display.setdefault((f.field, key), f.value)
-            support.setdefault((f.field, key), []).append(f.ref)
+            key = (f.field, f.value.casefold())
+            g = groups.get(key)
+            if g is None:
+                groups[key] = [1.0 - min(f.weight, 0.99), f.value, [f.ref]]
+            else:
+                g[0] *= 1.0 - min(f.weight, 0.99)
+                g[2].append(f.ref)
+        by_field: dict[str, list[tuple[float, str, list[EvidenceRef]]]] = {}
+        for (fname, _), (miss, value, refs_) in groups.items():
+            by_field.setdefault(fname, []).append((1.0 - miss, value, refs_))
         notes = list(dict.fromkeys(obs.notes))
-        chosen: dict[str, tuple[str, float]] = {}
-        for fname, per in scores.items():
-            ranked = sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))
-            best, score = ranked[0]
+        chosen: dict[str, tuple[str, float, list[EvidenceRef]]] = {}
+        for fname, cands in by_field.items():
+            if len(cands) > 1:
+                cands.sort(key=lambda c: (-c[0], c[1].casefold()))
+            score, value, refs_ = cands[0]
             threshold = MANUFACTURER_THRESHOLD if fname == "manufacturer" else FIELD_THRESHOLD
             if score < threshold:
                 if fname == "manufacturer":
                     notes.append(
                         f"too little evidence to name the maker: best guess "
-                        f"{display[(fname, best)]} at {score:.2f} (< {threshold})"
+                        f"{value} at {score:.2f} (< {threshold})"
                     )
                 continue
-            chosen[fname] = (best, score)
-            for other, oscore in ranked[1:]:
-                if fname in ("manufacturer", "brand") and oscore >= FIELD_THRESHOLD:
-                    notes.append(
-                        f"{fname}: chose {display[(fname, best)]} ({score:.2f}) over "
-                        f"{display[(fname, other)]} ({oscore:.2f})"
-                    )
+            chosen[fname] = (value, score, refs_)
+            if fname in ("manufacturer", "brand"):
+                for oscore, other, _ in cands[1:]:
+                    if oscore >= FIELD_THRESHOLD:
+                        notes.append(
+                            f"{fname}: chose {value} ({score:.2f}) over {other} ({oscore:.2f})"
+                        )
         ident = Identity()
         refs: list[EvidenceRef] = []
-        for fname, (key, _score) in chosen.items():
-            value = display[(fname, key)]
-            refs.extend(support[(fname, key)])
+        for fname, (value, _score, supporting) in chosen.items():
+            refs.extend(supporting)
             if fname == "device_type":
                 ident.device_type = DeviceType(value)
             else:

@@ -14,7 +14,7 @@ from camaudit.kb.schema import Rule
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class CompiledRule:
     id: str
     regex: re.Pattern[str]
@@ -47,11 +47,44 @@ def _fill(template: str, m: re.Match[str]) -> str:
     return _PLACEHOLDER.sub(sub, template).strip()
 
 
+@dataclass(frozen=True, slots=True)
+class _FieldRules:
+    """Rules on one field: those with no literal always run; the others only when one of their
+    literals occurs in the lower-cased value (a single ``gate`` search rules most values out)."""
+
+    always: tuple[CompiledRule, ...]
+    by_literal: tuple[tuple[str, tuple[CompiledRule, ...]], ...]
+    gate: re.Pattern[str] | None
+
+    @classmethod
+    def build(cls, rules: list[CompiledRule]) -> _FieldRules:
+        always = tuple(r for r in rules if not r.literals)
+        grouped: dict[str, list[CompiledRule]] = {}
+        for r in rules:
+            for lit in r.literals:
+                grouped.setdefault(lit, []).append(r)
+        gate = re.compile("|".join(re.escape(lit) for lit in grouped)) if grouped else None
+        return cls(always, tuple((k, tuple(v)) for k, v in grouped.items()), gate)
+
+    def candidates(self, value: str) -> tuple[CompiledRule, ...] | list[CompiledRule]:
+        if self.gate is None:
+            return self.always
+        lower = value.lower()
+        if self.gate.search(lower) is None:
+            return self.always
+        picked = list(self.always)
+        for lit, rules in self.by_literal:
+            if lit in lower:
+                picked.extend(rules)
+        # A rule with several literals may be picked more than once: keep the first.
+        return list(dict.fromkeys(picked)) if len(picked) > 1 else picked
+
+
 class RuleIndex:
     """All fingerprint rules of a KB, indexed ``kind → field → rules``."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self._index: dict[str, dict[str, list[CompiledRule]]] = {}
+        index: dict[str, dict[str, list[CompiledRule]]] = {}
         self.count = 0
         for kinds, rule in kb.rules():
             compiled = CompiledRule(
@@ -64,12 +97,16 @@ class RuleIndex:
             )
             self.count += 1
             for kind in kinds:
-                by_field = self._index.setdefault(kind, {})
+                by_field = index.setdefault(kind, {})
                 for fname in rule.fields:
                     by_field.setdefault(fname.lower(), []).append(compiled)
+        self._index = {
+            kind: {f: _FieldRules.build(rules) for f, rules in by_field.items()}
+            for kind, by_field in index.items()
+        }
 
-    def fields_for(self, kind: str) -> dict[str, list[CompiledRule]]:
-        return self._index.get(kind, {})
+    def kinds(self) -> list[str]:
+        return list(self._index)
 
     def match(self, kind: str, fields: Fields, only: str | None = None) -> Iterator[RuleHit]:
         """Every rule hit on these fields (``only``: restrict to one rule id)."""
@@ -77,19 +114,13 @@ class RuleIndex:
         if not by_field:
             return
         for fname, values in fields.items():
-            rules = by_field.get(fname)
-            if not rules:
+            field_rules = by_field.get(fname)
+            if field_rules is None:
                 continue
             for value in values:
-                lower: str | None = None
-                for rule in rules:
+                for rule in field_rules.candidates(value):
                     if only is not None and rule.id != only:
                         continue
-                    if rule.literals:
-                        if lower is None:
-                            lower = value.lower()
-                        if not any(lit in lower for lit in rule.literals):
-                            continue
                     m = rule.regex.search(value)
                     if m is None:
                         continue

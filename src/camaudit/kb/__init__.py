@@ -14,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from camaudit.errors import KnowledgeBaseError
+from camaudit.kb.anchors import first_chars
 from camaudit.kb.schema import (
     BrandEntry,
     FingerprintFile,
@@ -25,6 +26,8 @@ from camaudit.kb.schema import (
 )
 
 KB_DIR = Path(__file__).resolve().parent
+#: Most distinct names / model strings remembered per process (lookups are pure).
+_CACHE_SIZE = 100_000
 
 __all__ = ["KB_DIR", "CompiledPattern", "KnowledgeBase", "NameMatch", "load_kb", "normalise_name"]
 
@@ -64,7 +67,13 @@ class KnowledgeBase:
     _names: dict[str, NameMatch] = field(default_factory=dict)
     _ieee: dict[str, NameMatch] = field(default_factory=dict)
 
+    _by_first: dict[str, list[CompiledPattern]] = field(default_factory=dict)
+    _unanchored: list[CompiledPattern] = field(default_factory=list)
+    _model_cache: dict[str, CompiledPattern | None] = field(default_factory=dict)
+    _name_cache: dict[str, NameMatch | None] = field(default_factory=dict)
+
     def __post_init__(self) -> None:
+        self._index_patterns()
         for v in self.vendors.values():
             for n in [v.name, *v.aliases, *([v.legal_name] if v.legal_name else [])]:
                 self._names.setdefault(normalise_name(n), NameMatch(v))
@@ -77,9 +86,26 @@ class KnowledgeBase:
             for n in b.ieee:
                 self._ieee[normalise_name(n)] = match
 
+    def _index_patterns(self) -> None:
+        """Bucket model patterns by the characters their matches can start with."""
+        firsts = [first_chars(p.spec.match) for p in self.patterns]
+        alphabet = set().union(*(f for f in firsts if f is not None))
+        for ch in alphabet:
+            self._by_first[ch] = [
+                p for p, f in zip(self.patterns, firsts, strict=True) if f is None or ch in f
+            ]
+        self._unanchored = [p for p, f in zip(self.patterns, firsts, strict=True) if f is None]
+
     def resolve(self, name: str) -> NameMatch | None:
         """Vendor or brand named by ``name`` (canonical name or alias), else None."""
-        return self._names.get(normalise_name(name))
+        try:
+            return self._name_cache[name]
+        except KeyError:
+            pass
+        found = self._names.get(normalise_name(name))
+        if len(self._name_cache) < _CACHE_SIZE:
+            self._name_cache[name] = found
+        return found
 
     def resolve_ieee(self, registrant: str) -> NameMatch | None:
         """Vendor or brand whose IEEE registrant name is ``registrant``."""
@@ -101,13 +127,20 @@ class KnowledgeBase:
 
     def match_model(self, model: str) -> CompiledPattern | None:
         """First model-grammar pattern matching ``model`` (upper-cased), else None."""
+        try:
+            return self._model_cache[model]
+        except KeyError:
+            pass
+        found = None
         up = model.strip().upper()
-        if len(up) < 3:
-            return None
-        for p in self.patterns:
-            if p.regex.search(up):
-                return p
-        return None
+        if len(up) >= 3:
+            for p in self._by_first.get(up[0], self._unanchored):
+                if p.regex.search(up):
+                    found = p
+                    break
+        if len(self._model_cache) < _CACHE_SIZE:
+            self._model_cache[model] = found
+        return found
 
 
 def _read_yaml(path: Path) -> object:

@@ -57,7 +57,7 @@ def _add_body(fields: Fields, body: str) -> None:
     if stripped[:1] in "[{" and len(stripped) <= _MAX_JSON:
         with contextlib.suppress(ValueError, RecursionError):
             _add_json(fields, json.loads(stripped), "json")
-    elif stripped.startswith("<?xml") or stripped.startswith("<"):
+    elif stripped.startswith("<?xml") or (stripped.startswith("<") and not _is_html(stripped)):
         for name, value in xml_leaves(stripped):
             fields.add(f"xml.{name}", value)
     for line in body.splitlines()[:2000]:
@@ -65,6 +65,12 @@ def _add_body(fields: Fields, body: str) -> None:
         if m:
             value = next((g for g in m.group(2, 3, 4) if g is not None), "")
             fields.add(f"kv.{m.group(1).lower()}", value)
+
+
+def _is_html(text: str) -> bool:
+    """An HTML page (its markup is not a device document: skip the XML leaf scan)."""
+    head = text[:256].lower()
+    return head.startswith(("<!doctype html", "<html")) or "<head" in head
 
 
 def _add_json(fields: Fields, obj: object, prefix: str, depth: int = 0) -> None:

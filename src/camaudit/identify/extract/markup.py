@@ -1,8 +1,8 @@
 """Lenient XML/HTML reading for device documents (SADP, ISAPI, ONVIF, UPnP, SOAP).
 
-Device XML is untrusted: it goes through defusedxml (no entities, no external references) after a
-size cap. Truncated or otherwise broken documents fall back to a bounded regular-expression scan
-of ``<tag>text</tag>`` pairs, so a cut-off capture still yields its fields.
+Device XML is untrusted. After a size cap, leaf values are read by a bounded scan of
+``<tag>text</tag>`` pairs (no parser, so no entity expansion and no external references, and a
+cut-off capture still yields its fields); documents the scan cannot read go through defusedxml.
 """
 
 from __future__ import annotations
@@ -43,23 +43,36 @@ def _walk(elem: Element, out: list[tuple[str, str]]) -> None:
             stack.extend(reversed(children))
 
 
-def xml_leaves(text: str) -> list[tuple[str, str]]:
-    """``(local-name, text)`` for each leaf element with text, document order (never raises)."""
-    doc = text[:MAX_XML]
+def _scan_pairs(doc: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    try:
-        root = safe_et.fromstring(doc.encode("utf-8", errors="replace"))
-    except (ParseError, DefusedXmlException, ValueError, RecursionError):
-        root = None
-    if root is not None:
-        _walk(root, out)
-        return out
     for m in _PAIR_RE.finditer(doc):
-        value = html.unescape(m.group(2)).strip()
+        value = m.group(2)
+        if "&" in value:
+            value = html.unescape(value)
+        value = value.strip()
         if value:
             out.append((m.group(1).lower(), value))
             if len(out) >= _MAX_LEAVES:
                 break
+    return out
+
+
+def xml_leaves(text: str) -> list[tuple[str, str]]:
+    """``(local-name, text)`` for each leaf element with text, document order (never raises).
+
+    The fast path is a bounded scan for ``<tag>text</`` pairs: no XML parser runs, so nothing
+    is expanded or fetched, and truncated documents still yield their complete leaves. Only a
+    document where the scan finds nothing (e.g. CDATA) goes through defusedxml.
+    """
+    doc = text[:MAX_XML]
+    out = _scan_pairs(doc)
+    if out or "<" not in doc:
+        return out
+    try:
+        root = safe_et.fromstring(doc.encode("utf-8", errors="replace"))
+    except (ParseError, DefusedXmlException, ValueError, RecursionError):
+        return out
+    _walk(root, out)
     return out
 
 

@@ -154,9 +154,22 @@ def extract_mdns(text: str) -> Fields:
                         fields.add(str(k).lower(), str(item))
                 elif v is not None:
                     fields.add(str(k).lower(), str(v))
+            _mac_alias(fields, ("txt.macaddress", "txt.mac"))
             return fields
     _kv_lines(stripped, fields)
+    _mac_alias(fields, ("txt.macaddress", "txt.mac"))
     return fields
+
+
+def _mac_alias(fields: Fields, names: tuple[str, ...]) -> None:
+    """Copy a MAC found under another name to ``mac`` (the field the engine's OUI lookup reads)."""
+    if "mac" in fields:
+        return
+    for name in names:
+        for v in fields.get(name):
+            if normalise_mac(v):
+                fields.add("mac", v)
+                return
 
 
 def extract_dhcp(text: str) -> Fields:
@@ -212,4 +225,5 @@ def extract_asset_row(text: str) -> Fields:
         return fields
     for k, v in obj.items():
         fields.add(str(k).strip().lower(), "" if v is None else str(v))
+    _mac_alias(fields, ("mac address", "mac_address", "macaddress", "mac addr", "mac-address"))
     return fields

@@ -1,0 +1,1 @@
+"""Benchmarks: accuracy and throughput of identification, scan and lab scale (see README.md)."""
