@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from lab_helpers import TEST_PORT_OFFSET, unique_subnet
 
 from camaudit.lab import Fleet, LabThread, build_fleet
+from tests.lab.lab_helpers import TEST_PORT_OFFSET, unique_subnet
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ import socket
 from pathlib import Path
 
 import pytest
-from lab_helpers import TEST_PORT_OFFSET
 
 from camaudit.errors import LabError
 from camaudit.lab import build_fleet, detect_port_offset, load_personas
 from camaudit.lab.fleet import FLEET_DIR
+from tests.lab.lab_helpers import TEST_PORT_OFFSET
 
 TRUTH_KEYS = {
     "ip",

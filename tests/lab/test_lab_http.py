@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import http.client
 import json
 import re
 
-from lab_helpers import by_persona, request, urllib_digest
-
 from camaudit.lab import Fleet
 from camaudit.lab.digest import authorization_header, parse_authorization
 from camaudit.lab.handlers import dahua_login_hash
+from tests.lab.lab_helpers import by_persona, request, urllib_digest
 
 HIK_INFO = "/ISAPI/System/deviceInfo"
 DAHUA_INFO = "/cgi-bin/magicBox.cgi?action=getSystemInfo"
@@ -211,10 +211,7 @@ def test_digest_sha256_and_tampering(trio: Fleet) -> None:
     forged = nonce[:-1] + ("1" if nonce.endswith("0") else "0")
     assert answer(nonce=forged) == 401
     assert answer(realm="AXIS_000000000000") == 401
-    basic = (
-        "Basic "
-        + __import__("base64").b64encode(f"{device.username}:{device.password}".encode()).decode()
-    )
+    basic = "Basic " + base64.b64encode(f"{device.username}:{device.password}".encode()).decode()
     assert request(device, AXIS_PARAM, headers={"Authorization": basic})[0] == 401
 
 

@@ -8,9 +8,9 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from lab_helpers import TEST_PORT_OFFSET, pinned_fleet, request, unique_subnet
 
 from camaudit.lab import Fleet, LabDevice, LabThread
+from tests.lab.lab_helpers import TEST_PORT_OFFSET, pinned_fleet, request, unique_subnet
 
 ERAS = [
     ("hikvision-ipc", "V5.2."),

@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lab_helpers import TEST_PORT_OFFSET, by_persona, request, unique_subnet
 
 from camaudit.errors import LabError
 from camaudit.lab import LabServer, LabSettings, LabThread, build_fleet, detect_port_offset
+from camaudit.lab.digest import authorization_header, parse_authorization
 from camaudit.lab.fleet import LabDevice
+from tests.lab.lab_helpers import TEST_PORT_OFFSET, by_persona, request, unique_subnet
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +188,22 @@ def test_run_forever_serves_until_sigterm(tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 0, err
     assert out.strip() == "STOPPED"
+
+
+def test_stale_nonce_is_reported_stale() -> None:
+    fleet = build_fleet(
+        subnet=unique_subnet(), mix={"hikvision-ipc": 1}, port_offset=TEST_PORT_OFFSET
+    )
+    # Every nonce is older than 1 ns by the time it comes back: always stale, never a race.
+    with LabThread(fleet, settings=LabSettings(nonce_lifetime=1e-9)):
+        device = fleet.devices[0]
+        path = "/ISAPI/System/deviceInfo"
+        _, headers, _ = request(device, path)
+        _, challenge = parse_authorization(headers["WWW-Authenticate"])
+        assert isinstance(challenge, dict) and challenge["stale"] == "FALSE"
+        header = authorization_header(
+            challenge, method="GET", uri=path, username="admin", password=device.password
+        )
+        status, headers, _ = request(device, path, headers={"Authorization": header})
+        assert status == 401
+        assert 'stale="TRUE"' in headers["WWW-Authenticate"]

@@ -1,0 +1,338 @@
+"""A fleet: emulated devices on consecutive 127.x.y.z addresses, with their ground truth.
+
+``build_fleet`` is deterministic for a seed: each device draws its model, firmware, MAC, serial,
+variables and password from its own RNG seeded by (seed, index, persona), so adding devices at the
+end does not change the ones before. Only 127.0.0.0/8 is accepted.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import json
+import random
+import socket
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from camaudit.errors import LabError
+from camaudit.lab.persona import Persona, load_personas, rotation_order
+from camaudit.lab.templates import resolve_vars
+
+LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
+FLEET_DIR = Path(__file__).parent / "fleets"
+FIRST_HOST_OFFSET = 10
+UNPRIVILEGED_OFFSET = 10000
+DEFAULT_SUBNET = "127.20.0.0/16"
+_SPEC_KEYS = {"seed", "subnet", "mix", "devices", "port_offset", "description"}
+
+
+@dataclass(slots=True)
+class LabDevice:
+    """One emulated device. ``context`` is the flat template context its servers render with."""
+
+    ip: str
+    persona: str
+    manufacturer: str | None
+    brand: str | None
+    model: str
+    firmware: str
+    mac: str
+    serial: str
+    device_type: str
+    username: str
+    password: str
+    ports: dict[str, int]
+    context: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def url(self, protocol: str = "http", path: str = "/") -> str:
+        """``http://<ip>:<port><path>`` for a protocol this device serves."""
+        return f"{protocol}://{self.ip}:{self.ports[protocol]}{path}"
+
+    def truth(self) -> dict[str, Any]:
+        return {
+            "ip": self.ip,
+            "manufacturer": self.manufacturer,
+            "brand": self.brand,
+            "model": self.model,
+            "firmware": self.firmware,
+            "mac": self.mac,
+            "persona": self.persona,
+            "serial": self.serial,
+            "device_type": self.device_type,
+            "ports": dict(self.ports),
+            "credentials": {"username": self.username, "password": self.password},
+        }
+
+
+@dataclass(slots=True)
+class Fleet:
+    devices: list[LabDevice]
+    subnet: str
+    seed: int
+    port_offset: int
+    personas: dict[str, Persona] = field(default_factory=dict, repr=False, compare=False)
+
+    def truth(self) -> dict[str, Any]:
+        """Ground truth (contract): devices plus subnet, seed and port offset."""
+        return {
+            "devices": [device.truth() for device in self.devices],
+            "subnet": self.subnet,
+            "seed": self.seed,
+            "port_offset": self.port_offset,
+        }
+
+    def write_truth(self, path: str | Path) -> None:
+        target = Path(path)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(self.truth(), indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise LabError(f"cannot write ground truth to {target}: {exc}") from exc
+
+    def device(self, ip: str) -> LabDevice:
+        for device in self.devices:
+            if device.ip == ip:
+                return device
+        raise KeyError(ip)
+
+
+def parse_subnet(subnet: str) -> ipaddress.IPv4Network:
+    """Parse a CIDR and insist it lies inside 127.0.0.0/8."""
+    try:
+        network = ipaddress.ip_network(str(subnet).strip(), strict=False)
+    except ValueError as exc:
+        raise LabError(f"lab subnet {subnet!r} is not a valid CIDR: {exc}") from exc
+    if not isinstance(network, ipaddress.IPv4Network) or not network.subnet_of(LOOPBACK):
+        raise LabError(
+            f"lab subnet {subnet} is outside 127.0.0.0/8: the lab only binds loopback addresses"
+        )
+    return network
+
+
+def allocate_addresses(network: ipaddress.IPv4Network, count: int) -> list[str]:
+    """``count`` consecutive host addresses from network + 10, skipping .0 and .255."""
+    first = int(network.network_address) + FIRST_HOST_OFFSET
+    last = int(network.broadcast_address) - 1
+    out: list[str] = []
+    value = first
+    while len(out) < count and value <= last:
+        if value & 0xFF not in (0, 0xFF):
+            out.append(str(ipaddress.IPv4Address(value)))
+        value += 1
+    if len(out) < count:
+        raise LabError(
+            f"lab subnet {network} has room for {len(out)} devices "
+            f"(from .{FIRST_HOST_OFFSET} on, skipping .0/.255), not {count}"
+        )
+    return out
+
+
+def detect_port_offset(ip: str = "127.0.0.1", port: int = 80) -> int:
+    """0 if this process may bind privileged ports (tested by trying), else 10000."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((ip, port))
+        except PermissionError:
+            return UNPRIVILEGED_OFFSET
+        except OSError as exc:
+            # In use means we had the right to bind it; anything else: play safe.
+            return 0 if exc.errno == errno.EADDRINUSE else UNPRIVILEGED_OFFSET
+    return 0
+
+
+def load_fleet_spec(spec: str | Path) -> dict[str, Any]:
+    """Read a fleet YAML file; a bare name such as ``demo`` means a packaged fleet."""
+    path = Path(spec)
+    packaged = FLEET_DIR / f"{spec}.yaml"
+    if not path.exists() and isinstance(spec, str) and packaged.exists():
+        path = packaged
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise LabError(f"cannot read fleet file {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise LabError(f"fleet file {path}: expected a mapping at the top level")
+    unknown = set(data) - _SPEC_KEYS
+    if unknown:
+        raise LabError(f"fleet file {path}: unknown keys {sorted(unknown)}")
+    return data
+
+
+def _plan(
+    devices: int, mix: Mapping[str, int] | None, personas: Mapping[str, Persona]
+) -> list[str]:
+    """Persona id per device, in address order (a mix is interleaved round-robin)."""
+    if mix is None:
+        order = rotation_order(personas)
+        if not order:
+            raise LabError("no persona is in the default rotation; give a mix")
+        if isinstance(devices, bool) or not isinstance(devices, int) or devices < 1:
+            raise LabError(f"a fleet needs at least one device (got {devices!r})")
+        return [order[i % len(order)] for i in range(devices)]
+    if not isinstance(mix, Mapping) or not mix:
+        raise LabError("a fleet mix must map persona ids to device counts")
+    remaining: dict[str, int] = {}
+    for pid, count in mix.items():
+        if pid not in personas:
+            raise LabError(f"unknown persona {pid!r} in fleet mix (known: {sorted(personas)})")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise LabError(f"fleet mix count for {pid} must be a whole number >= 0")
+        remaining[pid] = count
+    plan: list[str] = []
+    while any(remaining.values()):
+        for pid in remaining:
+            if remaining[pid]:
+                plan.append(pid)
+                remaining[pid] -= 1
+    if not plan:
+        raise LabError("a fleet needs at least one device (the mix counts are all zero)")
+    return plan
+
+
+def _password(rng: random.Random) -> str:
+    pools = [string.ascii_uppercase, string.ascii_lowercase, string.digits]
+    chars = [rng.choice(pool) for pool in pools for _ in range(3)]
+    chars += [rng.choice(string.ascii_letters + string.digits) for _ in range(3)]
+    rng.shuffle(chars)
+    return "".join(chars)
+
+
+def _mac(persona: Persona, rng: random.Random, taken: set[str]) -> str:
+    for _ in range(1000):
+        tail = [rng.randrange(256) for _ in range(3)]
+        mac = persona.oui[rng.randrange(len(persona.oui))].lower() + "".join(
+            f":{b:02x}" for b in tail
+        )
+        if mac not in taken:
+            taken.add(mac)
+            return mac
+    raise LabError(f"persona {persona.id}: cannot draw a unique MAC address")  # pragma: no cover
+
+
+def make_device(
+    persona: Persona,
+    ip: str,
+    *,
+    index: int,
+    seed: int,
+    port_offset: int,
+    taken_macs: set[str],
+    taken_serials: set[str],
+) -> LabDevice:
+    """Draw one device of ``persona`` at ``ip`` (deterministic for seed, index and persona)."""
+    rng = random.Random(f"camaudit-lab|{seed}|{index}|{persona.id}")
+    model = persona.models[rng.randrange(len(persona.models))]
+    choices = persona.firmware_for(model)
+    firmware = choices[rng.randrange(len(choices))]
+    mac = _mac(persona, rng, taken_macs)
+    ports: dict[str, int] = {}
+    for proto, port in persona.ports.items():
+        ports[proto] = port + port_offset
+        if ports[proto] > 65535:
+            raise LabError(f"port offset {port_offset} puts {proto} port {port} above 65535")
+    plain = mac.replace(":", "")
+    identity = {
+        "model": model.name,
+        "firmware": firmware.version,
+        "mac": mac,
+        "mac_upper": mac.upper(),
+        "mac_plain": plain.upper(),
+        "mac_plain_lower": plain,
+        "mac_dash": mac.replace(":", "-"),
+        "ip": ip,
+        "manufacturer": persona.manufacturer or "",
+        "brand": persona.brand or "",
+        "device_type": persona.device_type,
+        "persona": persona.id,
+        **{f"{proto}_port": str(port) for proto, port in ports.items()},
+    }
+    raw = persona.var_templates(model, firmware)
+    raw["serial"] = persona.serial
+    for _ in range(1000):
+        resolved = resolve_vars(raw, identity, rng)
+        if resolved["serial"] not in taken_serials:
+            break
+    else:  # pragma: no cover - needs a serial template with almost no randomness
+        raise LabError(f"persona {persona.id}: cannot draw a unique serial number")
+    taken_serials.add(resolved["serial"])
+    password = persona.credentials.password or _password(rng)
+    return LabDevice(
+        ip=ip,
+        persona=persona.id,
+        manufacturer=persona.manufacturer,
+        brand=persona.brand,
+        model=model.name,
+        firmware=firmware.version,
+        mac=mac,
+        serial=resolved["serial"],
+        device_type=persona.device_type,
+        username=persona.credentials.username,
+        password=password,
+        ports=ports,
+        context={**resolved, **identity},
+    )
+
+
+def build_fleet(
+    devices: int = 3,
+    subnet: str = DEFAULT_SUBNET,
+    seed: int = 1,
+    mix: dict[str, int] | None = None,
+    spec: str | Path | None = None,
+    port_offset: int | None = None,
+    personas: Mapping[str, Persona] | None = None,
+) -> Fleet:
+    """Build a deterministic fleet.
+
+    ``mix`` ({persona id: count}) overrides ``devices``; without it devices rotate through the
+    personas that have a ``rotation`` rank. ``spec`` is a fleet YAML file (or the name of a
+    packaged one, e.g. ``"demo"``) whose ``seed``, ``subnet``, ``mix``, ``devices`` and
+    ``port_offset`` replace the corresponding arguments; an explicit ``port_offset`` argument still
+    wins. ``port_offset=None`` means: 0 if privileged ports can be bound here, else 10000.
+    """
+    if spec is not None:
+        data = load_fleet_spec(spec)
+        seed = data.get("seed", seed)
+        subnet = data.get("subnet", subnet)
+        mix = data.get("mix", mix)
+        devices = data.get("devices", devices)
+        if port_offset is None:
+            port_offset = data.get("port_offset")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise LabError(f"fleet seed must be an integer (got {seed!r})")
+    network = parse_subnet(subnet)
+    catalogue = dict(personas) if personas is not None else load_personas()
+    plan = _plan(devices, mix, catalogue)
+    addresses = allocate_addresses(network, len(plan))
+    if port_offset is None:
+        low = [p for pid in set(plan) for p in catalogue[pid].ports.values() if p < 1024]
+        port_offset = detect_port_offset(addresses[0], min(low)) if low else 0
+    if isinstance(port_offset, bool) or not isinstance(port_offset, int) or port_offset < 0:
+        raise LabError(f"port offset must be a whole number >= 0 (got {port_offset!r})")
+    macs: set[str] = set()
+    serials: set[str] = set()
+    built = [
+        make_device(
+            catalogue[pid],
+            ip,
+            index=index,
+            seed=seed,
+            port_offset=port_offset,
+            taken_macs=macs,
+            taken_serials=serials,
+        )
+        for index, (pid, ip) in enumerate(zip(plan, addresses, strict=True))
+    ]
+    return Fleet(
+        devices=built,
+        subnet=str(network),
+        seed=seed,
+        port_offset=port_offset,
+        personas=catalogue,
+    )

@@ -1,0 +1,141 @@
+"""Named HTTP handlers for behaviour that a static route template cannot express.
+
+A persona route may say ``handler: <name>`` (with optional ``args:``); the name must be registered
+here with :func:`register_handler`. Handlers are async so that later personas (tarpits, endless
+bodies) can take their time or stream. Keep handlers generic and data-driven: anything that is a
+fixed string belongs in the persona YAML, not here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from camaudit.lab.http_messages import HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    from camaudit.lab.fleet import LabDevice
+
+
+@dataclass(slots=True)
+class RequestContext:
+    """What a handler may use: the device, the rendering context, the lab secret."""
+
+    device: LabDevice
+    vars: Mapping[str, str]
+    secret: bytes
+    render: Callable[[str], str]
+    base_headers: list[tuple[str, str]]
+
+
+Handler = Callable[[HttpRequest, RequestContext, Mapping[str, Any]], Awaitable[HttpResponse]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def register_handler(name: str) -> Callable[[Handler], Handler]:
+    def decorate(func: Handler) -> Handler:
+        if name in HANDLERS:
+            raise ValueError(f"HTTP handler {name!r} registered twice")
+        HANDLERS[name] = func
+        return func
+
+    return decorate
+
+
+def _json_response(
+    ctx: RequestContext, payload: Mapping[str, Any], status: int = 200
+) -> HttpResponse:
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    headers = [*ctx.base_headers, ("Content-Type", "application/json; charset=utf-8")]
+    return HttpResponse(status=status, headers=headers, body=body)
+
+
+def _md5_upper(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest().upper()
+
+
+def _session_secret(ctx: RequestContext, session: str, label: str) -> bytes:
+    message = f"{label}|{ctx.device.ip}|{session}".encode()
+    return hmac.new(ctx.secret, message, "sha256").digest()
+
+
+def dahua_random(ctx: RequestContext, session: str) -> str:
+    """The login ``random`` the lab issued for ``session`` (derived, so nothing is stored)."""
+    value = int.from_bytes(_session_secret(ctx, session, "random")[:8], "big")
+    return str(1_000_000 + value % 9_000_000)
+
+
+def dahua_login_hash(user: str, password: str, realm: str, random: str) -> str:
+    """Dahua 'Default' login hash (protocols.md 5.2): MD5(user:random:MD5(user:realm:pass))."""
+    return _md5_upper(f"{user}:{random}:{_md5_upper(f'{user}:{realm}:{password}')}")
+
+
+@register_handler("dahua_rpc2_login")
+async def dahua_rpc2_login(
+    request: HttpRequest, ctx: RequestContext, args: Mapping[str, Any]
+) -> HttpResponse:
+    """``POST /RPC2_Login`` ``global.login``: a challenge first, then verify the hashed password.
+
+    The challenge shape follows protocols.md 5.2. The failure code for a wrong password is a
+    lab choice (not taken from a capture).
+    """
+    try:
+        payload = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        payload = None
+    if not isinstance(payload, dict):
+        error = {"code": 268894209, "message": "Request invalid param!"}
+        return _json_response(ctx, {"error": error, "id": None, "result": False})
+    req_id = payload.get("id")
+    params = payload.get("params") if isinstance(payload.get("params"), dict) else {}
+    assert isinstance(params, dict)
+    if payload.get("method") != "global.login":
+        error = {"code": 287637505, "message": "Invalid session in request data!"}
+        return _json_response(ctx, {"error": error, "id": req_id, "result": False})
+    realm = ctx.vars.get("realm", "")
+    user = str(params.get("userName", ""))
+    session = payload.get("session")
+    if params.get("authorityType") and session not in (None, 0, ""):
+        session_text = str(session)
+        random = dahua_random(ctx, session_text)
+        good = user == ctx.device.username and hmac.compare_digest(
+            str(params.get("password", "")).upper().encode(),
+            dahua_login_hash(user, ctx.device.password, realm, random).encode(),
+        )
+        if good:
+            return _json_response(
+                ctx, {"id": req_id, "params": None, "result": True, "session": session}
+            )
+        error = {"code": 268632085, "message": "Component error: User or password not valid!"}
+        return _json_response(
+            ctx, {"error": error, "id": req_id, "params": None, "result": False, "session": session}
+        )
+    session_value: int | str
+    if str(args.get("session_style", ctx.vars.get("rpc_session_style", "int"))) == "hex":
+        session_value = secrets.token_hex(16)
+    else:
+        session_value = secrets.randbelow(2_000_000_000) + 1
+    session_text = str(session_value)
+    challenge = {
+        "authorization": _session_secret(ctx, session_text, "authorization")[:20].hex(),
+        "encryption": "Default",
+        "mac": ctx.vars.get("mac_plain", ""),
+        "random": dahua_random(ctx, session_text),
+        "realm": realm,
+    }
+    error = {"code": 268632079, "message": "Component error: login challenge!"}
+    return _json_response(
+        ctx,
+        {
+            "error": error,
+            "id": req_id,
+            "params": challenge,
+            "result": False,
+            "session": session_value,
+        },
+    )
