@@ -16,7 +16,7 @@ from camaudit.identify.extract.text import normalise_mac
 from camaudit.identify.facts import Fact
 from camaudit.identify.oui import OuiIndex, load_oui_index
 from camaudit.identify.resolve import Resolver
-from camaudit.identify.rules import RuleIndex
+from camaudit.identify.rules import RuleHit, RuleIndex
 from camaudit.kb import KnowledgeBase, load_kb
 from camaudit.models import DeviceType, Evidence, EvidenceKind, EvidenceRef, Identity, Restriction
 
@@ -25,6 +25,16 @@ MANUFACTURER_THRESHOLD = 0.5
 #: Fused score other fields need.
 FIELD_THRESHOLD = 0.25
 _FREE_TEXT_FIELDS = ("description",)
+_TEMPLATE_CACHE = 50_000
+_SELF = "\x00self"  # placeholder 'matched' text marking facts that cite the hit itself
+# Resolved facts of a hit: (field, value, weight, rule id or None = the hit's own, matched text)
+_Template = tuple[tuple[tuple[str, str, float, str | None, str | None], ...], tuple[str, ...]]
+_DEVICE_TYPES = {t.value: t for t in DeviceType}
+
+
+def _rank(candidate: tuple[float, str, list[EvidenceRef]]) -> tuple[float, str]:
+    """Highest score first; ties broken by name so results do not depend on input order."""
+    return (-candidate[0], candidate[1].casefold())
 
 
 @dataclass(slots=True)
@@ -47,6 +57,37 @@ class Identifier:
         self.rules = RuleIndex(self.kb)
         self.oui: OuiIndex | None = load_oui_index() if use_oui else None
         self.resolver = Resolver(self.kb, self.oui)
+        # Resolved facts of a (cached, hence reused) rule hit, minus the evidence hash.
+        self._templates: dict[tuple[str, str, tuple[tuple[str, str], ...]], _Template] = {}
+        self._restriction_cache: dict[
+            tuple[str, str | None], tuple[tuple[Restriction, ...], bool]
+        ] = {}
+
+    def _resolved(self, kind: str, hit: RuleHit) -> _Template:
+        """Facts a hit asserts, resolved through the KB once per (rule, asserted values)."""
+        key = (kind, hit.rule.id, hit.sets)
+        found = self._templates.get(key)
+        if found is None:
+            probe = EvidenceRef(kind, hit.rule.id, _SELF, "", "")
+            notes: list[str] = []
+            items: list[tuple[str, str, float, str | None, str | None]] = []
+            for k, value in hit.sets:
+                for f in self.resolver.set_facts(k, value, hit.rule.weight, probe, notes):
+                    own = f.ref.rule == hit.rule.id and f.ref.matched == _SELF
+                    items.append(
+                        (
+                            f.field,
+                            f.value,
+                            f.weight,
+                            None if own else f.ref.rule,
+                            None if own else f.ref.matched,
+                        )
+                    )
+            found = (tuple(items), tuple(notes))
+            if len(self._templates) >= _TEMPLATE_CACHE:
+                self._templates.clear()
+            self._templates[key] = found
+        return found
 
     def observe(
         self, evidence: Evidence, obs: Observation | None = None, *, only: str | None = None
@@ -54,14 +95,21 @@ class Identifier:
         """Add the facts one piece of evidence supports to ``obs`` (a new one if None)."""
         obs = obs or Observation()
         kind = evidence.kind.value
-        fields = extract(evidence)
+        fields = extract(evidence, self.rules.wanted(kind))
         sha = evidence.sha256
         for hit in self.rules.match(kind, fields, only=only):
-            ref = EvidenceRef(kind, hit.rule.id, hit.matched, hit.field, hit.value[:200], sha)
-            for key, value in hit.sets:
-                obs.facts.extend(
-                    self.resolver.set_facts(key, value, hit.rule.weight, ref, obs.notes)
+            items, notes = self._resolved(kind, hit)
+            value = hit.value[:200]
+            own = EvidenceRef(kind, hit.rule.id, hit.matched, hit.field, value, sha)
+            for fname, fvalue, weight, rule_id, matched in items:
+                ref = (
+                    own
+                    if rule_id is None
+                    else EvidenceRef(kind, rule_id, matched or "", hit.field, value, sha)
                 )
+                obs.facts.append(Fact(fname, fvalue, weight, ref))
+            if notes:
+                obs.notes.extend(notes)
         if only is not None:
             return obs
         if evidence.kind is EvidenceKind.ASSET_ROW:
@@ -76,6 +124,28 @@ class Identifier:
                 obs.facts.extend(self.resolver.mac_facts(norm, kind, sha, obs.notes))
         return obs
 
+    def _restrictions(
+        self, manufacturer: str, brand: str | None
+    ) -> tuple[tuple[Restriction, ...], bool]:
+        """Restrictions naming a maker (with how the label relates to it), and whether the maker
+        is a white-label platform. Cached: there are few (maker, label) pairs."""
+        key = (manufacturer, brand)
+        found = self._restriction_cache.get(key)
+        if found is None:
+            vendor = self.kb.vendors.get(manufacturer)
+            how = ""
+            if brand and brand != manufacturer:
+                link = self.kb.brands.get(brand)
+                how = f" (label {brand}: {link.relation if link else 'label'} of {manufacturer})"
+            found = (
+                tuple(Restriction(p, f"made by {manufacturer}{how}") for p in vendor.restricted)
+                if vendor
+                else (),
+                bool(vendor and vendor.generic),
+            )
+            self._restriction_cache[key] = found
+        return found
+
     def identify(self, evidence: Iterable[Evidence]) -> Identity:
         """Fuse all the evidence about one device into one identity."""
         obs = Observation()
@@ -85,25 +155,32 @@ class Identifier:
 
     def fuse(self, obs: Observation) -> Identity:
         """Combine facts into an identity (noisy-OR per value, strongest value per field)."""
-        # (field, folded value) -> [product of (1 - weight), display value, supporting refs]
-        groups: dict[tuple[str, str], list[Any]] = {}
+        if not obs.facts:
+            notes = list(dict.fromkeys(obs.notes)) if obs.notes else []
+            notes.append("no rule matched this evidence")
+            return Identity(mac=obs.macs[0] if obs.macs else None, notes=notes)
+        # field -> folded value -> [product of (1 - weight), display value, supporting refs]
+        by_field: dict[str, dict[str, list[Any]]] = {}
         for f in obs.facts:
-            key = (f.field, f.value.casefold())
-            g = groups.get(key)
+            per = by_field.get(f.field)
+            if per is None:
+                per = by_field[f.field] = {}
+            folded = f.value.casefold()
+            g = per.get(folded)
+            w = f.weight if f.weight < 0.99 else 0.99
             if g is None:
-                groups[key] = [1.0 - min(f.weight, 0.99), f.value, [f.ref]]
+                per[folded] = [1.0 - w, f.value, [f.ref]]
             else:
-                g[0] *= 1.0 - min(f.weight, 0.99)
+                g[0] *= 1.0 - w
                 g[2].append(f.ref)
-        by_field: dict[str, list[tuple[float, str, list[EvidenceRef]]]] = {}
-        for (fname, _), (miss, value, refs_) in groups.items():
-            by_field.setdefault(fname, []).append((1.0 - miss, value, refs_))
-        notes = list(dict.fromkeys(obs.notes))
-        chosen: dict[str, tuple[str, float, list[EvidenceRef]]] = {}
-        for fname, cands in by_field.items():
+        notes = list(dict.fromkeys(obs.notes)) if obs.notes else []
+        ident = Identity(mac=obs.macs[0] if obs.macs else None)
+        refs: list[EvidenceRef] = []
+        for fname, per in by_field.items():
+            cands = [(1.0 - g[0], g[1], g[2]) for g in per.values()]
             if len(cands) > 1:
-                cands.sort(key=lambda c: (-c[0], c[1].casefold()))
-            score, value, refs_ = cands[0]
+                cands.sort(key=_rank)
+            score, value, supporting = cands[0]
             threshold = MANUFACTURER_THRESHOLD if fname == "manufacturer" else FIELD_THRESHOLD
             if score < threshold:
                 if fname == "manufacturer":
@@ -112,42 +189,27 @@ class Identifier:
                         f"{value} at {score:.2f} (< {threshold})"
                     )
                 continue
-            chosen[fname] = (value, score, refs_)
             if fname in ("manufacturer", "brand"):
                 for oscore, other, _ in cands[1:]:
                     if oscore >= FIELD_THRESHOLD:
                         notes.append(
                             f"{fname}: chose {value} ({score:.2f}) over {other} ({oscore:.2f})"
                         )
-        ident = Identity()
-        refs: list[EvidenceRef] = []
-        for fname, (value, _score, supporting) in chosen.items():
             refs.extend(supporting)
-            if fname == "device_type":
-                ident.device_type = DeviceType(value)
+            if fname == "manufacturer":
+                ident.manufacturer = value
+                ident.confidence = score
+            elif fname == "device_type":
+                ident.device_type = _DEVICE_TYPES[value]
             else:
                 setattr(ident, fname, value)
         if ident.manufacturer:
-            ident.confidence = chosen["manufacturer"][1]
-            vendor = self.kb.vendors.get(ident.manufacturer)
-            if vendor is not None:
-                how = ""
-                if ident.brand and ident.brand != ident.manufacturer:
-                    brand = self.kb.brands.get(ident.brand)
-                    rel = brand.relation if brand else "label"
-                    how = f" (label {ident.brand}: {rel} of {ident.manufacturer})"
-                for policy in vendor.restricted:
-                    ident.restricted.append(
-                        Restriction(policy, f"made by {ident.manufacturer}{how}")
-                    )
-                if vendor.generic:
-                    notes.append(
-                        f"{ident.manufacturer} is a white-label platform sold under many brands"
-                    )
-        elif not obs.facts:
-            notes.append("no rule matched this evidence")
-        if obs.macs:
-            ident.mac = obs.macs[0]
+            restricted, generic = self._restrictions(ident.manufacturer, ident.brand)
+            ident.restricted = list(restricted)
+            if generic:
+                notes.append(
+                    f"{ident.manufacturer} is a white-label platform sold under many brands"
+                )
         seen: set[tuple[str, str, str]] = set()
         for r in refs:
             k = (r.rule, r.field, r.matched)

@@ -12,6 +12,9 @@ from camaudit.kb import KnowledgeBase
 from camaudit.kb.schema import Rule
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+#: Values up to this length have their rule hits remembered; at most this many are kept.
+_CACHED_VALUE_LEN = 256
+_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -24,7 +27,7 @@ class CompiledRule:
     spec: Rule
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RuleHit:
     """A rule that matched a field value, with the facts it asserts (templates filled)."""
 
@@ -104,29 +107,56 @@ class RuleIndex:
             kind: {f: _FieldRules.build(rules) for f, rules in by_field.items()}
             for kind, by_field in index.items()
         }
+        self._wanted = {kind: frozenset(by_field) for kind, by_field in self._index.items()}
+        self._cache: dict[tuple[str, str, str], tuple[RuleHit, ...]] = {}
 
     def kinds(self) -> list[str]:
         return list(self._index)
 
+    def wanted(self, kind: str) -> frozenset[str]:
+        """The field names some rule for ``kind`` reads."""
+        return self._wanted.get(kind, frozenset())
+
+    def _value_hits(self, field_rules: _FieldRules, fname: str, value: str) -> tuple[RuleHit, ...]:
+        hits = []
+        for rule in field_rules.candidates(value):
+            m = rule.regex.search(value)
+            if m is None:
+                continue
+            sets = tuple(
+                (key, filled)
+                for key, template in rule.sets
+                if (filled := _fill(template, m) if "{" in template else template)
+            )
+            hits.append(RuleHit(rule, fname, value, m.group(0), sets))
+        return tuple(hits)
+
     def match(self, kind: str, fields: Fields, only: str | None = None) -> Iterator[RuleHit]:
-        """Every rule hit on these fields (``only``: restrict to one rule id)."""
+        """Every rule hit on these fields (``only``: restrict to one rule id).
+
+        Hits for short values are remembered (devices of one model repeat the same Server
+        header, realm shape or title thousands of times in an estate).
+        """
         by_field = self._index.get(kind)
         if not by_field:
             return
+        cache = self._cache
         for fname, values in fields.items():
             field_rules = by_field.get(fname)
             if field_rules is None:
                 continue
             for value in values:
-                for rule in field_rules.candidates(value):
-                    if only is not None and rule.id != only:
-                        continue
-                    m = rule.regex.search(value)
-                    if m is None:
-                        continue
-                    sets = tuple(
-                        (key, filled)
-                        for key, template in rule.sets
-                        if (filled := _fill(template, m) if "{" in template else template)
-                    )
-                    yield RuleHit(rule, fname, value, m.group(0), sets)
+                if len(value) > _CACHED_VALUE_LEN:
+                    hits = self._value_hits(field_rules, fname, value)
+                else:
+                    key = (kind, fname, value)
+                    cached = cache.get(key)
+                    if cached is None:
+                        cached = self._value_hits(field_rules, fname, value)
+                        if len(cache) >= _CACHE_SIZE:
+                            cache.clear()
+                        cache[key] = cached
+                    hits = cached
+                for hit in hits:
+                    if only is None or hit.rule.id == only:
+                        yield hit

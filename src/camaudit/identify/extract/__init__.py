@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from camaudit.identify.extract.fields import MAX_FIELD, Fields
+from camaudit.identify.extract.fields import MAX_FIELD, Fields, Wanted
 from camaudit.identify.extract.http import extract_http, extract_rtsp
 from camaudit.identify.extract.markup import extract_xml
 from camaudit.identify.extract.text import (
@@ -26,9 +26,9 @@ from camaudit.identify.extract.text import (
 from camaudit.identify.extract.tls import extract_tls
 from camaudit.models import Evidence, EvidenceKind
 
-__all__ = ["MAX_FIELD", "Fields", "extract"]
+__all__ = ["MAX_FIELD", "Fields", "Wanted", "extract"]
 
-_EXTRACTORS: dict[EvidenceKind, Callable[[str], Fields]] = {
+_EXTRACTORS: dict[EvidenceKind, Callable[[str, Wanted], Fields]] = {
     EvidenceKind.HTTP: extract_http,
     EvidenceKind.RTSP: extract_rtsp,
     EvidenceKind.TLS: extract_tls,
@@ -48,11 +48,15 @@ _EXTRACTORS: dict[EvidenceKind, Callable[[str], Fields]] = {
 }
 
 
-def extract(evidence: Evidence) -> Fields:
-    """Named fields of one piece of evidence (never raises)."""
+def extract(evidence: Evidence, wanted: Wanted = None) -> Fields:
+    """Named fields of one piece of evidence (never raises).
+
+    ``wanted`` names the fields some rule reads: extractors may skip others (HTTP skips unread
+    ``header.*`` fields). ``None`` extracts everything.
+    """
     text = evidence.payload[: MAX_FIELD * 4].decode("utf-8", errors="replace")
     try:
-        fields = _EXTRACTORS[evidence.kind](text)
+        fields = _EXTRACTORS[evidence.kind](text, wanted)
     except (ValueError, UnicodeError, RecursionError, OverflowError):
         fields = Fields()
     fields.add("raw", text)

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 #: Longest value kept for one field (characters).
 MAX_FIELD = 64 * 1024
+#: Field names some rule reads (an extractor may skip producing others); None = all.
+Wanted = frozenset[str] | None
 #: Most values kept for one field name (protects against floods of repeated headers).
 MAX_VALUES = 64
 

@@ -6,7 +6,7 @@ import contextlib
 import json
 import re
 
-from camaudit.identify.extract.fields import Fields
+from camaudit.identify.extract.fields import Fields, Wanted
 from camaudit.identify.extract.markup import extract_title, xml_leaves
 
 _STATUS_RE = re.compile(r"^(HTTP|RTSP)/\d(?:\.\d)?\s+(\d{3})")
@@ -20,6 +20,8 @@ _AUTH_SCHEMES = ("digest ", "basic ", "bearer ", "negotiate ")
 _MAX_JSON = 256 * 1024
 _MAX_MESSAGES = 16
 _KNOWN_HEADERS = frozenset({"server", "location", "date", "connection", "pragma", "expires"})
+#: Headers that feed named fields (server, realm) whatever the rules read.
+_SPECIAL = frozenset({"server", "www-authenticate", "proxy-authenticate"})
 
 
 def _split(text: str) -> tuple[list[str], str]:
@@ -31,9 +33,36 @@ def _split(text: str) -> tuple[list[str], str]:
     return text.splitlines(), ""
 
 
-def _add_header(fields: Fields, name: str, value: str) -> None:
+_NAMES: dict[str, str | None] = {}
+
+
+def _header_name(name: str) -> str | None:
+    """The lower-cased header name, or None if ``name`` is not a valid one (memoised)."""
+    try:
+        return _NAMES[name]
+    except KeyError:
+        pass
+    found = name.lower() if _is_token(name) else None
+    if len(_NAMES) < 4096:
+        _NAMES[name] = found
+    return found
+
+
+def _is_token(name: str) -> bool:
+    """A header name as RFC 9110 spells them (letters, digits, '-' and '_'; at most 64)."""
+    return (
+        0 < len(name) <= 64
+        and name.isascii()
+        and name[0].isalpha()
+        and name.replace("-", "").replace("_", "").isalnum()
+    )
+
+
+def _add_header(fields: Fields, name: str, value: str, wanted: Wanted = None) -> None:
     lname = name.lower()
-    fields.add(f"header.{lname}", value)
+    hname = f"header.{lname}"
+    if wanted is None or hname in wanted:
+        fields.add(hname, value)
     if lname == "server":
         fields.add("server", value)
     elif lname in ("www-authenticate", "proxy-authenticate"):
@@ -57,9 +86,13 @@ def _add_body(fields: Fields, body: str) -> None:
     if stripped[:1] in "[{" and len(stripped) <= _MAX_JSON:
         with contextlib.suppress(ValueError, RecursionError):
             _add_json(fields, json.loads(stripped), "json")
-    elif stripped.startswith("<?xml") or (stripped.startswith("<") and not _is_html(stripped)):
-        for name, value in xml_leaves(stripped):
-            fields.add(f"xml.{name}", value)
+            return
+    if stripped.startswith("<"):
+        if not _is_html(stripped):
+            for name, value in xml_leaves(stripped):
+                fields.add(f"xml.{name}", value)
+        return
+    # Plain text: key=value lines (Axis param.cgi, Vivotek getparam, Sony inquiry, ...).
     for line in body.splitlines()[:2000]:
         m = _KV_RE.match(line)
         if m:
@@ -87,7 +120,7 @@ def _add_json(fields: Fields, obj: object, prefix: str, depth: int = 0) -> None:
             _add_json(fields, v, prefix, depth + 1)
 
 
-def _extract_message(text: str) -> Fields:
+def _extract_message(text: str, wanted: Wanted) -> Fields:
     fields = Fields()
     stripped = text.lstrip("\ufeff \t\r\n")
     m = _STATUS_RE.match(stripped)
@@ -98,9 +131,14 @@ def _extract_message(text: str) -> Fields:
             fields.add("status", m.group(2))
             head, body = _split(stripped)
             for line in head[1:]:
-                hm = _HEADER_RE.match(line)
-                if hm:
-                    _add_header(fields, hm.group(1), hm.group(2))
+                name, sep, value = line.partition(":")
+                if not sep:
+                    continue
+                lname = _header_name(name)
+                if lname is None:
+                    continue
+                if lname in _SPECIAL or wanted is None or f"header.{lname}" in wanted:
+                    _add_header(fields, name, value.strip(" \t"), wanted)
             stripped = body.lstrip("\r\n")
             m = _STATUS_RE.match(stripped)
             if m is None:
@@ -139,11 +177,11 @@ def _extract_fragment(fields: Fields, text: str) -> None:
     _add_body(fields, first)
 
 
-def extract_http(text: str) -> Fields:
+def extract_http(text: str, wanted: Wanted = None) -> Fields:
     """Fields of an HTTP response or fragment."""
-    return _extract_message(text)
+    return _extract_message(text, wanted)
 
 
-def extract_rtsp(text: str) -> Fields:
+def extract_rtsp(text: str, wanted: Wanted = None) -> Fields:
     """Fields of an RTSP response or fragment (same shape as HTTP)."""
-    return _extract_message(text)
+    return _extract_message(text, wanted)

@@ -14,7 +14,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 
-from camaudit.identify.extract.fields import Fields
+from camaudit.identify.extract.fields import Fields, Wanted
 
 MAX_XML = 256 * 1024
 _MAX_LEAVES = 2000
@@ -76,7 +76,7 @@ def xml_leaves(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def extract_xml(text: str) -> Fields:
+def extract_xml(text: str, wanted: Wanted = None) -> Fields:
     """Every XML leaf by lower-cased local name (the fields of sadp/isapi/onvif/upnp)."""
     fields = Fields()
     for name, value in xml_leaves(text):

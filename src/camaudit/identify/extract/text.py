@@ -8,7 +8,7 @@ import json
 import re
 from urllib.parse import unquote
 
-from camaudit.identify.extract.fields import Fields
+from camaudit.identify.extract.fields import Fields, Wanted
 from camaudit.identify.extract.markup import xml_leaves
 
 _KV_LINE = re.compile(r"^\s*([^=\s][^=]{0,127}?)\s*=\s*(.*?)\s*$")
@@ -36,7 +36,7 @@ def _kv_lines(text: str, fields: Fields, prefix: str = "") -> None:
             fields.add(prefix + m.group(1).strip().lower(), m.group(2).strip().strip("'\""))
 
 
-def extract_banner(text: str) -> Fields:
+def extract_banner(text: str, wanted: Wanted = None) -> Fields:
     fields = Fields()
     banner = text.strip()
     fields.add("banner", banner)
@@ -48,7 +48,7 @@ def extract_banner(text: str) -> Fields:
     return fields
 
 
-def extract_dahua_cgi(text: str) -> Fields:
+def extract_dahua_cgi(text: str, wanted: Wanted = None) -> Fields:
     fields = Fields()
     _kv_lines(text, fields)
     # Keep the last component too: table.General.MachineName -> machinename
@@ -89,7 +89,7 @@ def _csv_records(text: str, fields: Fields) -> None:
                 fields.add(name, value)
 
 
-def extract_dhip(text: str) -> Fields:
+def extract_dhip(text: str, wanted: Wanted = None) -> Fields:
     """DHIP discovery replies: JSON (after any binary header), leaf keys lower-cased; or a CSV
     export of the parsed reply (header line + rows)."""
     fields = Fields()
@@ -110,7 +110,7 @@ def extract_dhip(text: str) -> Fields:
     return fields
 
 
-def extract_wsd(text: str) -> Fields:
+def extract_wsd(text: str, wanted: Wanted = None) -> Fields:
     """A WS-Discovery ProbeMatch (SOAP) or just its scope list."""
     fields = Fields()
     scopes_text = ""
@@ -135,7 +135,7 @@ def extract_wsd(text: str) -> Fields:
     return fields
 
 
-def extract_mdns(text: str) -> Fields:
+def extract_mdns(text: str, wanted: Wanted = None) -> Fields:
     """mDNS/DNS-SD: ``key=value`` lines (service, instance, hostname, txt.*) or JSON."""
     fields = Fields()
     stripped = text.strip()
@@ -172,7 +172,7 @@ def _mac_alias(fields: Fields, names: tuple[str, ...]) -> None:
                 return
 
 
-def extract_dhcp(text: str) -> Fields:
+def extract_dhcp(text: str, wanted: Wanted = None) -> Fields:
     """DHCP observations: ``key=value`` lines or a JSON object (vendor_class, hostname ...)."""
     fields = Fields()
     stripped = text.strip()
@@ -200,19 +200,19 @@ def extract_dhcp(text: str) -> Fields:
     return fields
 
 
-def extract_hostname(text: str) -> Fields:
+def extract_hostname(text: str, wanted: Wanted = None) -> Fields:
     fields = Fields()
     fields.add("hostname", text.strip().splitlines()[0] if text.strip() else "")
     return fields
 
 
-def extract_mac(text: str) -> Fields:
+def extract_mac(text: str, wanted: Wanted = None) -> Fields:
     fields = Fields()
     fields.add("mac", normalise_mac(text))
     return fields
 
 
-def extract_asset_row(text: str) -> Fields:
+def extract_asset_row(text: str, wanted: Wanted = None) -> Fields:
     """An asset-register row (a JSON object of column → value)."""
     fields = Fields()
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from camaudit.identify.extract.fields import Fields
+from camaudit.identify.extract.fields import Fields, Wanted
 
 _PEM_RE = re.compile(r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----")
 _RDN_RE = re.compile(r"(?:^|[,/;]\s*)([A-Za-z]{1,24})\s*=\s*((?:\\.|[^,/;])*)")
@@ -49,7 +49,7 @@ def _from_pem(pem: str, fields: Fields) -> bool:
     return True
 
 
-def extract_tls(text: str) -> Fields:
+def extract_tls(text: str, wanted: Wanted = None) -> Fields:
     fields = Fields()
     m = _PEM_RE.search(text)
     if m and _from_pem(m.group(0), fields):
