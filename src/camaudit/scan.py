@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -66,9 +67,17 @@ async def scan_jobs(
 ) -> AsyncIterator[ProbeResult]:
     """Run jobs with bounded concurrency; yield each result as soon as it completes."""
     ctx = ProbeContext(scope, RateLimiter(options.rate), options.timeout, options.max_bytes)
-    global_sem = asyncio.Semaphore(max(1, options.concurrency))
+    concurrency = max(1, options.concurrency)
+    queue_wait = 0.0
+    if options.rate > 0:
+        # More jobs in flight than the rate can serve within a timeout only queue at the limiter.
+        concurrency = min(concurrency, max(1, math.ceil(options.rate * options.timeout * 2)))
+        queue_wait = concurrency / options.rate
+    # Last-resort guard per job: a few requests, each bounded by the timeout plus limiter waits.
+    guard = (options.timeout + queue_wait) * 4 + 1
+    global_sem = asyncio.Semaphore(concurrency)
     host_sems: dict[str, asyncio.Semaphore] = {}
-    queue: asyncio.Queue[ProbeResult | None] = asyncio.Queue(maxsize=options.concurrency * 2)
+    queue: asyncio.Queue[ProbeResult | None] = asyncio.Queue(maxsize=concurrency * 2)
 
     async def one(job: Job) -> None:
         probe, ip, port = job
@@ -79,7 +88,7 @@ async def scan_jobs(
                 return
             try:
                 # The probe's own timeouts bound it; this is a last-resort guard.
-                result = await asyncio.wait_for(probe.run(ip, port, ctx), options.timeout * 4 + 1)
+                result = await asyncio.wait_for(probe.run(ip, port, ctx), guard)
             except TimeoutError:
                 result = ProbeResult(
                     probe.name, ip, port, ProbeStatus.TIMEOUT, detail="probe overran"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +19,7 @@ from camaudit.probes import REGISTRY
 from camaudit.probes.base import ProbeResult
 from camaudit.scan import ScanOptions
 from camaudit.store import Store
+from camaudit.store.journal import latest_unfinished_scan
 
 
 def parse_ports(text: str | None) -> list[int] | None:
@@ -53,6 +55,7 @@ def run_scan_with_progress(
     site: str | None,
     probes: list[str],
     quiet: bool = False,
+    resume: int | None = None,
 ) -> ScanReport:
     """Run :func:`camaudit.api.scan` behind a rich progress bar (on stderr)."""
     progress = Progress(
@@ -68,8 +71,8 @@ def run_scan_with_progress(
     task = progress.add_task("scan", total=None, found=0)
     answered = 0
 
-    def on_plan(n: int) -> None:
-        progress.update(task, total=n)
+    def on_plan(total: int, already: int) -> None:
+        progress.update(task, total=total, completed=already)
 
     def on_result(result: ProbeResult) -> None:
         nonlocal answered
@@ -87,6 +90,7 @@ def run_scan_with_progress(
             options=options,
             org=org,
             site=site,
+            resume=resume,
             on_plan=on_plan,
             on_result=on_result,
         )
@@ -94,12 +98,12 @@ def run_scan_with_progress(
 
 def scan(
     targets: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
             help="Addresses, CIDR blocks (127.20.0.0/24) or ranges (127.20.0.10-20). Nothing outside them is ever contacted.",
             show_default=False,
         ),
-    ],
+    ] = None,
     exclude: Annotated[
         list[str] | None,
         typer.Option("--exclude", "-x", help="Address/CIDR to leave out (repeatable)."),
@@ -139,11 +143,49 @@ def scan(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Finish an interrupted scan (the latest one of --org, or --audit N) with its "
+            "original targets and settings; work already stored is not repeated.",
+        ),
+    ] = False,
+    audit_id: Annotated[
+        int | None, typer.Option("--audit", help="With --resume: the scan audit to finish.")
+    ] = None,
 ) -> None:
     """Scan targets with safe, rate-limited probes; store the evidence; identify the devices.
 
     camaudit scan 127.20.0.0/24 --exclude 127.20.0.1 --org "Example Council" --site "Town Hall"
+
+    camaudit scan --resume            (after a crash, Ctrl-C or kill: finish the last scan)
     """
+    if json_out is not None and not json_out.parent.exists():
+        raise InputError(f"cannot write {json_out}: directory {json_out.parent} does not exist")
+    if resume:
+        if targets:
+            raise InputError("--resume takes no targets: it reuses the interrupted scan's")
+        with open_store(db) as store:
+            audit = audit_id if audit_id is not None else latest_unfinished_scan(store, org)
+            if audit is None:
+                raise InputError(f"no interrupted scan to resume for organisation {org!r}")
+            result = run_scan_with_progress(
+                [],
+                store=store,
+                exclude=[],
+                ports=None,
+                options=ScanOptions(),
+                org=org,
+                site=site,
+                probes=[],
+                quiet=quiet,
+                resume=audit,
+            )
+        _finish(result, json_out, quiet)
+        return
+    if not targets:
+        raise InputError("give targets to scan (or --resume); see camaudit scan --help")
     if concurrency < 1 or timeout <= 0 or rate < 0:
         raise InputError("--concurrency must be ≥ 1, --timeout > 0 and --rate ≥ 0")
     names = [p.strip() for p in probes.split(",") if p.strip()]
@@ -154,8 +196,6 @@ def scan(
     port_list = parse_ports(ports)
     port_map: dict[str, Sequence[int]] | None = {"http": port_list} if port_list else None
     options = ScanOptions(concurrency=concurrency, rate=rate, timeout=timeout)
-    if json_out is not None and not json_out.parent.exists():
-        raise InputError(f"cannot write {json_out}: directory {json_out.parent} does not exist")
     with open_store(db) as store:
         result = run_scan_with_progress(
             targets,
@@ -168,9 +208,12 @@ def scan(
             probes=names,
             quiet=quiet,
         )
-    if json_out is not None:
-        import json
+    _finish(result, json_out, quiet)
 
+
+def _finish(result: ScanReport, json_out: Path | None, quiet: bool) -> None:
+    """Write --json and print the table and the status summary."""
+    if json_out is not None:
         json_out.write_text(json.dumps([d.to_dict() for d in result.devices], indent=2) + "\n")
     if not quiet:
         console.print(

@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from camaudit.errors import DatabaseURLError, InputError
@@ -202,6 +202,10 @@ class Store:
                 .values(status=status, finished=utcnow())
             )
 
+    def set_audit_status(self, audit_id: int, status: str) -> None:
+        with self.session() as s, s.begin():
+            s.execute(update(AuditRow).where(AuditRow.id == audit_id).values(status=status))
+
     def audits(self, org: str | None = None) -> list[Audit]:
         with self.session() as s:
             q = (
@@ -230,42 +234,8 @@ class Store:
 
         Returns the ids of the rows (new or existing) in input order.
         """
-        ids: list[int] = []
         with self.session() as s, s.begin():
-            for ev in evidence:
-                values = {
-                    "audit_id": audit_id,
-                    "kind": ev.kind.value,
-                    "sha256": ev.sha256,
-                    "payload": ev.payload,
-                    "ip": ev.ip,
-                    "port": ev.port,
-                    "mac": ev.mac,
-                    "ts": ev.ts or utcnow(),
-                    "source": ev.source,
-                }
-                existing = s.scalar(
-                    select(EvidenceRow.id).where(
-                        EvidenceRow.audit_id == audit_id,
-                        EvidenceRow.kind == ev.kind.value,
-                        EvidenceRow.sha256 == ev.sha256,
-                        EvidenceRow.ip.is_(None) if ev.ip is None else EvidenceRow.ip == ev.ip,
-                        EvidenceRow.port.is_(None)
-                        if ev.port is None
-                        else EvidenceRow.port == ev.port,
-                    )
-                )
-                if existing is not None:
-                    ids.append(existing)
-                    continue
-                row = EvidenceRow(**values)
-                try:
-                    with s.begin_nested():
-                        s.add(row)
-                except IntegrityError:  # a concurrent writer stored the same observation
-                    continue
-                ids.append(row.id)
-        return ids
+            return [insert_evidence(s, audit_id, ev) for ev in evidence]
 
     def count_evidence(self, audit_id: int | None = None) -> int:
         with self.session() as s:
@@ -445,6 +415,35 @@ class Store:
                 .where(OrganisationRow.name == org, SiteRow.name == site)
             )
         return Sensitivity(val) if val else Sensitivity.STANDARD
+
+
+def insert_evidence(s: Session, audit_id: int, ev: Evidence) -> int:
+    """Insert one observation inside an open transaction (or find the identical one); its id."""
+    existing = s.scalar(
+        select(EvidenceRow.id).where(
+            EvidenceRow.audit_id == audit_id,
+            EvidenceRow.kind == ev.kind.value,
+            EvidenceRow.sha256 == ev.sha256,
+            EvidenceRow.ip.is_(None) if ev.ip is None else EvidenceRow.ip == ev.ip,
+            EvidenceRow.port.is_(None) if ev.port is None else EvidenceRow.port == ev.port,
+        )
+    )
+    if existing is not None:
+        return int(existing)
+    row = EvidenceRow(
+        audit_id=audit_id,
+        kind=ev.kind.value,
+        sha256=ev.sha256,
+        payload=ev.payload,
+        ip=ev.ip,
+        port=ev.port,
+        mac=ev.mac,
+        ts=ev.ts or utcnow(),
+        source=ev.source,
+    )
+    s.add(row)
+    s.flush()
+    return row.id
 
 
 def _as_utc(dt: datetime | None) -> datetime | None:

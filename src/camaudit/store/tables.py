@@ -108,3 +108,17 @@ class FindingRow(Base):
     severity: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(Text)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class ScanJobRow(Base):
+    """One (probe, host, port) job of a scan, written with its evidence: the resume journal."""
+
+    __tablename__ = "scan_jobs"
+    __table_args__ = (UniqueConstraint("audit_id", "probe", "ip", "port", name="uq_scan_job"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id"))
+    probe: Mapped[str] = mapped_column(String(40))
+    ip: Mapped[str] = mapped_column(String(64))
+    port: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    evidence: Mapped[int] = mapped_column(Integer, default=0)
