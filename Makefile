@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # Debian packages the tests use (installed only when missing, only as root).
-APT_TEST := nmap
+APT_TEST := nmap postgresql
 
 .PHONY: demo test lint typecheck unit bench clean venv
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -109,6 +110,7 @@ def identify(
         raise InputError("give evidence FILEs or --batch FILE.jsonl (see camaudit identify --help)")
     if batch is not None:
         ident = api.identifier()
+        gc.freeze()  # the KB lives for the whole run: keep it out of every GC pass
         stream = sys.stdin if str(batch) == "-" else None
         evs = iter_jsonl(stream, source="stdin") if stream else read_jsonl(batch)
         rows = []
@@ -178,12 +180,14 @@ def rebuild(db: DbOpt = None, org: OrgOpt = None) -> None:
 
 def _register() -> None:
     from camaudit.cli.demo import demo
+    from camaudit.cli.importing import import_
     from camaudit.cli.kb import kb_app
     from camaudit.cli.lab import lab_app
     from camaudit.cli.scan import scan
 
     app.command()(scan)
     app.command()(demo)
+    app.command("import")(import_)
     app.add_typer(kb_app, name="kb")
     app.add_typer(lab_app, name="lab")
 
