@@ -1,97 +1,79 @@
-"""Report writers: ``json`` (devices with their findings), ``csv`` and ``html`` (self-contained)."""
+"""The report format registry: :data:`FORMATS` and :func:`write_report`.
+
+Formats: ``html`` (self-contained page), ``pdf`` (WeasyPrint), ``csv`` (one row per device),
+``xlsx`` (workbook), ``json`` (devices with their findings), ``cyclonedx`` (CycloneDX 1.6
+hardware BOM) and ``answer`` (a plain-language reply to an information request about
+``meta["vendor"]``). Writers of formats with heavy dependencies import them on first use.
+"""
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from camaudit.errors import InputError, ReportError
-from camaudit.models import Device, Finding, utcnow
-from camaudit.reports.summary import summarise
+from camaudit.models import Device, Finding
+from camaudit.reports.answer_report import write_answer
+from camaudit.reports.csv_report import CSV_COLUMNS, write_csv
+from camaudit.reports.html_report import write_html
+from camaudit.reports.json_report import write_json
 
-CSV_COLUMNS = [
-    "org",
-    "site",
-    "ip",
-    "mac",
-    "manufacturer",
-    "brand",
-    "model",
-    "firmware",
-    "device_type",
-    "confidence",
-    "restricted",
-    "serial",
-    "first_seen",
-    "last_seen",
-]
+Writer = Callable[[Path, list[Device], list[Finding], dict[str, Any]], None]
+
+__all__ = ["CSV_COLUMNS", "FORMATS", "SUFFIXES", "Writer", "write_report"]
 
 
-def _device_rows(devices: list[Device], findings: list[Finding]) -> list[dict[str, Any]]:
-    by_dev: dict[str, list[dict[str, Any]]] = {}
-    for f in findings:
-        by_dev.setdefault(f.device_key, []).append(f.to_dict())
-    rows = []
-    for d in devices:
-        row = d.to_dict()
-        row["key"] = d.key
-        row["findings"] = by_dev.get(d.key, [])
-        rows.append(row)
-    return rows
-
-
-def write_json(
+def write_pdf(
     path: Path, devices: list[Device], findings: list[Finding], meta: dict[str, Any]
 ) -> None:
-    doc = {
-        "generated": utcnow().isoformat(),
-        **meta,
-        "summary": summarise(devices).as_dict(),
-        "devices": _device_rows(devices, findings),
-        "findings": [f.to_dict() for f in findings],
-    }
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    """PDF via WeasyPrint (imported here: it needs Pango, which a machine may lack)."""
+    try:
+        from camaudit.reports.pdf_report import write_pdf as render
+    except (ImportError, OSError) as exc:
+        raise ReportError(
+            f"PDF reports need WeasyPrint and the Pango library ({exc}); "
+            "write HTML instead or install them"
+        ) from None
+    render(path, devices, findings, meta)
 
 
-def write_csv(
+def write_xlsx(
     path: Path, devices: list[Device], findings: list[Finding], meta: dict[str, Any]
 ) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-        w.writeheader()
-        for row in _device_rows(devices, findings):
-            row["restricted"] = ";".join(r["policy"] for r in row["restricted"])
-            w.writerow(row)
+    """Excel workbook via openpyxl."""
+    from camaudit.reports.xlsx_report import write_xlsx as render
+
+    render(path, devices, findings, meta)
 
 
-def write_html(
+def write_cyclonedx(
     path: Path, devices: list[Device], findings: list[Finding], meta: dict[str, Any]
 ) -> None:
-    env = Environment(
-        loader=PackageLoader("camaudit.reports", "templates"),
-        autoescape=select_autoescape(["html"]),
-    )
-    template = env.get_template("report.html")
-    summary = summarise(devices)
-    html = template.render(
-        generated=utcnow().strftime("%Y-%m-%d %H:%M UTC"),
-        meta=meta,
-        summary=summary,
-        devices=_device_rows(devices, findings),
-        max_count=max(summary.by_manufacturer.values(), default=1),
-    )
-    path.write_text(html, encoding="utf-8")
+    """CycloneDX 1.6 JSON via cyclonedx-python-lib."""
+    from camaudit.reports.cyclonedx_report import write_cyclonedx as render
+
+    render(path, devices, findings, meta)
 
 
-FORMATS: dict[str, Callable[[Path, list[Device], list[Finding], dict[str, Any]], None]] = {
-    "json": write_json,
-    "csv": write_csv,
+FORMATS: dict[str, Writer] = {
     "html": write_html,
+    "pdf": write_pdf,
+    "csv": write_csv,
+    "xlsx": write_xlsx,
+    "json": write_json,
+    "cyclonedx": write_cyclonedx,
+    "answer": write_answer,
+}
+#: The usual file name ending of each format.
+SUFFIXES = {
+    "html": ".html",
+    "pdf": ".pdf",
+    "csv": ".csv",
+    "xlsx": ".xlsx",
+    "json": ".json",
+    "cyclonedx": ".cdx.json",
+    "answer": ".md",
 }
 
 
@@ -102,7 +84,11 @@ def write_report(
     findings: list[Finding],
     meta: dict[str, Any] | None = None,
 ) -> Path:
-    """Write a report in ``fmt`` to ``path``; unknown formats and unwritable paths are InputErrors."""
+    """Write a report in ``fmt`` to ``path``; unknown formats and unwritable paths are InputErrors.
+
+    ``meta`` may hold ``org``, ``generated`` (datetime or ISO text), ``database`` (credentials are
+    redacted), ``audits``/``audit_ids``, and for ``answer`` ``vendor`` and ``question``.
+    """
     writer = FORMATS.get(fmt)
     if writer is None:
         raise InputError(f"unknown report format {fmt!r}; choose one of: {', '.join(FORMATS)}")
