@@ -123,24 +123,22 @@ async def _serve(
             payload = http_response(raw.decode("utf-8", "replace"), item.kind)
         greet = item.kind in GREETING_KINDS
 
-        async def handle(
-            reader: asyncio.StreamReader,
-            writer: asyncio.StreamWriter,
-            payload: bytes = payload,
-            greet: bool = greet,
-        ) -> None:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, payload: bytes = payload, greet: bool = greet, rtsp: bool = item.kind == "rtsp") -> None:
             try:
                 if not greet:
-                    await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+                    # Like a real server: answer requests of its own protocol; to anything else
+                    # (nmap's other probes) answer 400 and close instead of holding the line.
+                    data = await asyncio.wait_for(reader.read(4096), 10)
+                    if not data:
+                        return
+                    own = rb"RTSP/1\.0" if rtsp else rb"HTTP/1\.[01]"
+                    if not re.match(rb"^[A-Z]{3,10} \S+ " + own, data):
+                        writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n" if not rtsp else b"RTSP/1.0 400 Bad Request\r\n\r\n")
+                        await writer.drain()
+                        return
                 writer.write(payload)
                 await writer.drain()
-            except (
-                TimeoutError,
-                asyncio.IncompleteReadError,
-                asyncio.LimitOverrunError,
-                ConnectionError,
-                OSError,
-            ):
+            except (TimeoutError, ConnectionError, OSError):
                 pass
             finally:
                 writer.close()

@@ -7,19 +7,25 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from camaudit.errors import InputError
 from camaudit.identify import Identifier
-from camaudit.inventory import build_devices, rebuild_devices
+from camaudit.inventory import build_devices, identify_devices, rebuild_devices
 from camaudit.models import Audit, Device, Evidence, Identity
+from camaudit.net.credentials import CredentialStore
+from camaudit.net.ratelimit import RateLimiter
 from camaudit.net.scope import Scope
-from camaudit.probes import REGISTRY
-from camaudit.probes.base import Probe, ProbeResult
+from camaudit.probes import DEFAULT_PROBES, REGISTRY
+from camaudit.probes.base import ProbeContext, ProbeResult
 from camaudit.reports import write_report
-from camaudit.scan import ScanOptions, ScanStats, plan, scan_jobs
+from camaudit.scan import ScanOptions, ScanPlan, ScanStats, run_phases
 from camaudit.store import DEFAULT_ORG, Store
+from camaudit.store.imports import atomic_import
 from camaudit.store.journal import JobOutcome, ScanJournal
+
+if TYPE_CHECKING:
+    from camaudit.assess import Assessment, AuditDiff
 
 _IDENTIFIER: Identifier | None = None
 #: Scan results are committed (with their jobs) every this many results or seconds.
@@ -56,9 +62,11 @@ def scan(
     *,
     store: Store,
     exclude: Sequence[str] = (),
-    probes: Sequence[str] = ("http",),
+    probes: Sequence[str] = DEFAULT_PROBES,
     ports: dict[str, Sequence[int]] | None = None,
+    port_offset: int = 0,
     options: ScanOptions | None = None,
+    credentials: str | Path | None = None,
     org: str = DEFAULT_ORG,
     site: str | None = None,
     resume: int | None = None,
@@ -67,10 +75,12 @@ def scan(
 ) -> ScanReport:
     """Scan ``targets`` (minus ``exclude``), journal the evidence as it arrives, identify devices.
 
-    Results are committed in small batches together with the jobs that produced them, so after a
-    crash or ``kill -9`` ``resume=<audit id>`` finishes the same scan (same targets, probes,
-    ports and limits) without losing or duplicating anything. ``on_plan(total, already_done)``
-    and ``on_result`` drive progress displays.
+    Phases: UDP discovery, a TCP sweep, then the TCP probes on open ports (see
+    :class:`~camaudit.scan.ScanPlan`). ``credentials`` is a YAML file of the user's credentials
+    per scope, used only by authenticated-inventory probes and never stored. Results are
+    committed in small batches with the jobs that produced them, so after a crash or
+    ``kill -9`` ``resume=<audit id>`` finishes the same scan without losing or duplicating
+    anything. ``on_plan(total, already_done)`` and ``on_result`` drive progress displays.
     """
     if resume is not None:
         audit = store.get_audit(resume)
@@ -81,21 +91,26 @@ def scan(
         p = audit.params
         targets, exclude, probes = p["targets"], p["exclude"], p["probes"]
         ports = p.get("ports") or None
+        port_offset = int(p.get("port_offset", 0))
+        credentials = p.get("credentials")
         options = ScanOptions(concurrency=p["concurrency"], rate=p["rate"], timeout=p["timeout"])
         org, site = audit.organisation, audit.site
         store.set_audit_status(resume, "running")
     options = options or ScanOptions()
     scope = Scope.parse(targets, exclude)
     unknown = [name for name in probes if name not in REGISTRY]
-    if unknown:
+    if unknown or not probes:
         raise InputError(f"unknown probe(s) {unknown}; choose from: {', '.join(REGISTRY)}")
-    probe_objs: list[Probe] = [REGISTRY[name]() for name in probes]
+    creds = CredentialStore.load(Path(credentials)) if credentials else None
+    scan_plan = ScanPlan(scope, probes, ports, port_offset)
     if resume is None:
         params: dict[str, Any] = {
             "targets": list(targets),
             "exclude": list(exclude),
             "probes": list(probes),
             "ports": {k: list(v) for k, v in (ports or {}).items()},
+            "port_offset": port_offset,
+            "credentials": str(credentials) if credentials else None,  # the path, never secrets
             "timeout": options.timeout,
             "rate": options.rate,
             "concurrency": options.concurrency,
@@ -104,16 +119,30 @@ def scan(
     assert audit.id is not None
     journal = ScanJournal(store, audit.id)
     done = journal.done() if resume is not None else set()
-    all_jobs = plan(scope, probe_objs, ports)
-    jobs = [j for j in all_jobs if (j[0].name, j[1], j[2]) not in done]
-    if on_plan:
-        on_plan(len(all_jobs), len(all_jobs) - len(jobs))
+    ctx = ProbeContext(
+        scope,
+        RateLimiter(options.rate),
+        options.timeout,
+        options.max_bytes,
+        credentials=creds,
+        site=site,
+    )
     stats = ScanStats()
+    planned = 0
+
+    def on_total(total: int) -> None:
+        nonlocal planned
+        planned = total
+        if on_plan:
+            on_plan(total, len(done))
 
     async def run() -> None:
         pending: list[JobOutcome] = []
         flushed = time.monotonic()
-        async for result in scan_jobs(jobs, scope, options):
+        phases = run_phases(
+            scan_plan, ctx, options, done=done, known_open=journal.open_ports(), on_total=on_total
+        )
+        async for result in phases:
             stats.add(result)
             pending.append(
                 JobOutcome(
@@ -134,7 +163,103 @@ def scan(
         raise
     devices = build_devices(store, org, audit_ids=[audit.id], identifier=identifier())
     store.finish_audit(audit.id, "done")
-    return ScanReport(audit, stats, devices, len(all_jobs))
+    return ScanReport(audit, stats, devices, planned)
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What :func:`import_file` did."""
+
+    audit: Audit
+    records: int
+    devices: list[Device] = field(default_factory=list)
+
+
+def import_file(
+    fmt: str,
+    path: str | Path,
+    *,
+    store: Store,
+    org: str = DEFAULT_ORG,
+    site: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import one file (nmap XML, Shodan, register, pcap, ...) as one atomic audit.
+
+    A bad record anywhere aborts the import with an :class:`~camaudit.errors.InputError` naming
+    the line or record, and nothing is stored.
+    """
+    from camaudit.importers import REGISTRY as IMPORTERS
+
+    importer = IMPORTERS.get(fmt)
+    if importer is None:
+        raise InputError(f"unknown import format {fmt!r}; choose one of: {', '.join(IMPORTERS)}")
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"cannot read {p}: no such file")
+    audit, count = atomic_import(
+        store,
+        f"import:{fmt}",
+        importer.read(p),
+        org=org,
+        site=site,
+        params={"format": fmt, "file": str(p), "size": p.stat().st_size},
+        progress=progress,
+    )
+    assert audit.id is not None
+    devices = build_devices(store, org, audit_ids=[audit.id], identifier=identifier())
+    return ImportReport(audit, count, devices)
+
+
+def assess_store(
+    store: Store,
+    *,
+    org: str | None = None,
+    packs: Sequence[str] | None = None,
+    costs: str | Path | None = None,
+) -> Assessment:
+    """Assess the stored devices (policies, CVEs, exposure, risk, plan) and store the findings."""
+    from camaudit.assess import assess, load_costs_from
+
+    table = load_costs_from(Path(costs), error=InputError) if costs else None
+    devices = store.devices(org)
+    result = assess(
+        devices,
+        evidence_of=lambda d: [ev for _, ev in store.device_evidence(d.id or 0)],
+        sensitivity_of=lambda d: store.site_sensitivity(d.organisation, d.site),
+        packs=list(packs) if packs else None,
+        costs=table,
+    )
+    for da in result.devices:
+        if da.device.id is not None:
+            store.replace_findings(da.device.id, da.store_findings())
+    return result
+
+
+def diff_audits(store: Store, audit_a: int, audit_b: int) -> AuditDiff:
+    """What changed between two audits of one organisation (new, removed, changed, replaced)."""
+    from camaudit.assess import diff
+
+    a, b = store.get_audit(audit_a), store.get_audit(audit_b)
+    if a.organisation != b.organisation:
+        raise InputError(
+            f"audits {audit_a} and {audit_b} belong to different organisations "
+            f"({a.organisation!r}, {b.organisation!r})"
+        )
+    ident = identifier()
+    before = [
+        d
+        for d, _, _ in identify_devices(
+            store, a.organisation, audit_ids=[audit_a], identifier=ident
+        )
+    ]
+    after = [
+        d
+        for d, _, _ in identify_devices(
+            store, b.organisation, audit_ids=[audit_b], identifier=ident
+        )
+    ]
+    return diff(before, after)
 
 
 def rebuild(store: Store, org: str | None = None) -> int:
@@ -142,8 +267,23 @@ def rebuild(store: Store, org: str | None = None) -> int:
     return rebuild_devices(store, org, identifier())
 
 
-def report(store: Store, fmt: str, path: str | Path, org: str | None = None) -> Path:
-    """Write a report of the store's devices (one organisation or all)."""
+def report(
+    store: Store,
+    fmt: str,
+    path: str | Path,
+    org: str | None = None,
+    *,
+    vendor: str = "Hikvision",
+    question: str | None = None,
+) -> Path:
+    """Write a report of the store's devices and findings (one organisation or all)."""
     devices = store.devices(org)
     findings = store.findings(org)
-    return write_report(fmt, path, devices, findings, {"org": org, "database": store.url})
+    meta: dict[str, Any] = {
+        "org": org,
+        "database": store.url,
+        "audits": [a.id for a in store.audits(org)],
+        "vendor": vendor,
+        "question": question,
+    }
+    return write_report(fmt, path, devices, findings, meta)

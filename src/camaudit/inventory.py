@@ -72,6 +72,36 @@ def device_key(ident_mac: str | None, serial: str | None, ip: str | None, fallba
     return fallback
 
 
+def identify_devices(
+    store: Store,
+    org: str,
+    *,
+    audit_ids: Sequence[int] | None = None,
+    identifier: Identifier | None = None,
+) -> list[tuple[Device, list[int], int]]:
+    """Devices behind the evidence of ``audit_ids`` (or all of ``org``), without saving them.
+
+    Returns ``(device, evidence ids, latest audit id)`` per device.
+    """
+    ident = identifier or Identifier()
+    audits = {a.id: a for a in store.audits(org)}
+    rows = store.iter_evidence(audit_ids=audit_ids, org=org)
+    groups = group_evidence(rows, lambda aid: audits[aid].site if aid in audits else None)
+    out: list[tuple[Device, list[int], int]] = []
+    now = utcnow()
+    for n, g in enumerate(groups, start=1):
+        identity = ident.identify(ev for _, ev in g.evidence)
+        mac = identity.mac or g.mac
+        identity.mac = mac
+        key = device_key(mac, identity.serial, g.ip, f"group:{n}")
+        identifiers = {k: v for k, v in (("serial", identity.serial),) if v}
+        when = max((ev.ts for _, ev in g.evidence if ev.ts), default=now)
+        first = min((ev.ts for _, ev in g.evidence if ev.ts), default=now)
+        dev = Device(key, org, identity, g.site, g.ip, mac, first, when, identifiers)
+        out.append((dev, [eid for eid, _ in g.evidence], g.audit_id))
+    return out
+
+
 def build_devices(
     store: Store,
     org: str,
@@ -81,21 +111,10 @@ def build_devices(
     progress: Callable[[int], None] | None = None,
 ) -> list[Device]:
     """Identify and save the devices behind the evidence of ``audit_ids`` (or all of ``org``)."""
-    ident = identifier or Identifier()
-    audits = {a.id: a for a in store.audits(org)}
-    rows = store.iter_evidence(audit_ids=audit_ids, org=org)
-    groups = group_evidence(rows, lambda aid: audits[aid].site if aid in audits else None)
     devices: list[Device] = []
-    now = utcnow()
-    for n, g in enumerate(groups, start=1):
-        identity = ident.identify(ev for _, ev in g.evidence)
-        mac = identity.mac or g.mac
-        identity.mac = mac
-        key = device_key(mac, identity.serial, g.ip, f"group:{n}")
-        identifiers = {k: v for k, v in (("serial", identity.serial),) if v}
-        when = max((ev.ts for _, ev in g.evidence if ev.ts), default=now)
-        dev = Device(key, org, identity, g.site, g.ip, mac, None, when, identifiers)
-        dev.id = store.save_device(dev, [eid for eid, _ in g.evidence], g.audit_id)
+    found = identify_devices(store, org, audit_ids=audit_ids, identifier=identifier)
+    for n, (dev, evidence_ids, audit_id) in enumerate(found, start=1):
+        dev.id = store.save_device(dev, evidence_ids, audit_id)
         devices.append(dev)
         if progress:
             progress(n)

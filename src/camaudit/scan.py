@@ -13,9 +13,10 @@ import math
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from camaudit.net.ratelimit import RateLimiter
 from camaudit.net.scope import Scope
+from camaudit.probes import REGISTRY, TCP_PROBES, UDP_PROBES
 from camaudit.probes.base import Probe, ProbeContext, ProbeResult, ProbeStatus
+from camaudit.probes.tcp import TcpProbe
 
 
 @dataclass(slots=True)
@@ -23,6 +24,7 @@ class ScanOptions:
     """Limits for one scan."""
 
     concurrency: int = 256
+    udp_concurrency: int = 1024  # silent UDP targets hold a slot for the whole timeout
     per_host: int = 4
     rate: float = 0.0  # connections per second, 0 = unlimited
     timeout: float = 3.0
@@ -44,6 +46,7 @@ class ScanStats:
 
 
 Job = tuple[Probe, str, int]
+JobKey = tuple[str, str, int]
 
 
 def plan(
@@ -58,16 +61,70 @@ def plan(
     return jobs
 
 
+class ScanPlan:
+    """The three phases of a scan over a scope.
+
+    1. UDP discovery (WS-Discovery, SADP, DHIP, SSDP, mDNS) to every host: cheap, and its
+       answers (ONVIF XAddrs) guide the later probes.
+    2. A TCP connect sweep of the union of the selected TCP probes' ports.
+    3. The TCP probes, only on the (host, port) pairs the sweep found open.
+    """
+
+    def __init__(
+        self,
+        scope: Scope,
+        names: Sequence[str],
+        ports: dict[str, Sequence[int]] | None = None,
+        port_offset: int = 0,
+    ) -> None:
+        self.scope = scope
+        self.names = list(names)
+        self.ports = ports or {}
+        self.port_offset = port_offset
+        self.probes: dict[str, Probe] = {n: REGISTRY[n]() for n in self.names}
+        self.udp = [self.probes[n] for n in self.names if n in UDP_PROBES]
+        self.tcp = [self.probes[n] for n in self.names if n in TCP_PROBES and n != "tcp"]
+        self.sweeper: Probe = self.probes.get("tcp") or TcpProbe()
+
+    def ports_for(self, probe: Probe) -> Sequence[int]:
+        if probe.name in self.ports:
+            return self.ports[probe.name]
+        return [p + self.port_offset for p in probe.default_ports]
+
+    def udp_jobs(self) -> list[Job]:
+        return [(p, ip, port) for ip in self.scope for p in self.udp for port in self.ports_for(p)]
+
+    def sweep_ports(self) -> list[int]:
+        wanted = {port for p in self.tcp for port in self.ports_for(p)}
+        if "tcp" in self.probes:
+            wanted |= set(self.ports_for(self.sweeper))
+        return sorted(wanted)
+
+    def sweep_jobs(self) -> list[Job]:
+        ports = self.sweep_ports()
+        return [(self.sweeper, ip, port) for ip in self.scope for port in ports]
+
+    def tcp_jobs(self, open_ports: set[tuple[str, int]]) -> list[Job]:
+        return [
+            (p, ip, port)
+            for ip in self.scope
+            for p in self.tcp
+            for port in self.ports_for(p)
+            if (ip, port) in open_ports
+        ]
+
+
 async def scan_jobs(
     jobs: Iterable[Job],
-    scope: Scope,
+    ctx: ProbeContext,
     options: ScanOptions,
     *,
+    concurrency: int | None = None,
     skip: Callable[[Job], bool] | None = None,
 ) -> AsyncIterator[ProbeResult]:
     """Run jobs with bounded concurrency; yield each result as soon as it completes."""
-    ctx = ProbeContext(scope, RateLimiter(options.rate), options.timeout, options.max_bytes)
-    concurrency = max(1, options.concurrency)
+    scope = ctx.scope
+    concurrency = max(1, concurrency or options.concurrency)
     queue_wait = 0.0
     if options.rate > 0:
         # More jobs in flight than the rate can serve within a timeout only queue at the limiter.
@@ -127,3 +184,40 @@ async def scan_jobs(
             feed.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await feed
+
+
+async def run_phases(
+    scan_plan: ScanPlan,
+    ctx: ProbeContext,
+    options: ScanOptions,
+    *,
+    done: set[JobKey] | None = None,
+    known_open: set[tuple[str, int]] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> AsyncIterator[ProbeResult]:
+    """Run the plan's phases, skipping jobs in ``done`` (a resumed scan); yield every result.
+
+    ``known_open`` are (host, port) pairs a previous run of this scan found open; ``on_total``
+    is told the job count as it becomes known (phase 3 is sized by the sweep).
+    """
+    done = done or set()
+    open_ports = set(known_open or ())
+
+    def todo(jobs: list[Job]) -> list[Job]:
+        return [j for j in jobs if (j[0].name, j[1], j[2]) not in done]
+
+    udp, sweep = scan_plan.udp_jobs(), scan_plan.sweep_jobs()
+    total = len(udp) + len(sweep)
+    if on_total:
+        on_total(total)
+    async for result in scan_jobs(todo(udp), ctx, options, concurrency=options.udp_concurrency):
+        yield result
+    async for result in scan_jobs(todo(sweep), ctx, options):
+        if result.status is ProbeStatus.SUCCESS and result.port is not None:
+            open_ports.add((result.ip, result.port))
+        yield result
+    tcp = scan_plan.tcp_jobs(open_ports)
+    if on_total:
+        on_total(total + len(tcp))
+    async for result in scan_jobs(todo(tcp), ctx, options):
+        yield result

@@ -30,9 +30,19 @@ def _scan_cmd(db: str, *args: str) -> list[str]:
 @pytest.mark.slow
 def test_kill_9_then_resume_matches_uninterrupted(tmp_path, loopback_subnet):
     fleet = build_fleet(devices=12, subnet=loopback_subnet, port_offset=23000)
-    ports = sorted({p for d in fleet.devices for p in d.ports.values()})
+    ports = sorted({d.ports["http"] for d in fleet.devices})
     block = loopback_subnet
-    args = [block, "--ports", ",".join(map(str, ports)), "--rate", "40", "--timeout", "1"]
+    args = [
+        block,
+        "--probes",
+        "http",
+        "--ports",
+        ",".join(map(str, ports)),
+        "--rate",
+        "40",
+        "--timeout",
+        "1",
+    ]
     env = {**os.environ, "CAMAUDIT_DB": ""}
     with LabThread(fleet):
         full_db = str(tmp_path / "full.db")
@@ -50,7 +60,7 @@ def test_kill_9_then_resume_matches_uninterrupted(tmp_path, loopback_subnet):
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         done_before = _jobs_done(db)
-        total_jobs = 256 * len(ports)  # a /24, one HTTP probe per port
+        total_jobs = 2 * 256 * len(ports)  # a /24: a TCP sweep and the HTTP probe per port
         assert 0 < done_before < total_jobs
 
         out_resumed = tmp_path / "resumed.json"

@@ -157,16 +157,29 @@ def devices(
 
 @app.command()
 def report(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="html, json or csv.")] = "html",
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="html, pdf, csv, xlsx, json, cyclonedx or answer."),
+    ] = "html",
     output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")] = Path(
         "camaudit-report.html"
     ),
     db: DbOpt = None,
     org: OrgOpt = None,
+    vendor: Annotated[
+        str, typer.Option("--vendor", help="For --format answer: the maker the request asks about.")
+    ] = "Hikvision",
+    question: Annotated[
+        str | None, typer.Option("--question", help="For --format answer: the request's wording.")
+    ] = None,
 ) -> None:
-    """Write a report of the audited devices (HTML, JSON or CSV)."""
+    """Write a report of the audited devices and their findings.
+
+    `answer` drafts a plain-language reply to an information request such as "Do you use
+    Hikvision cameras in your public CCTV network?", with counts, confidence and caveats.
+    """
     with open_store(db) as store:
-        path = api.report(store, fmt, output, org)
+        path = api.report(store, fmt, output, org, vendor=vendor, question=question)
     err_console.print(f"wrote {path}")
 
 
@@ -179,6 +192,7 @@ def rebuild(db: DbOpt = None, org: OrgOpt = None) -> None:
 
 
 def _register() -> None:
+    from camaudit.cli.assess import assess, audits, diff
     from camaudit.cli.demo import demo
     from camaudit.cli.importing import import_
     from camaudit.cli.kb import kb_app
@@ -188,6 +202,9 @@ def _register() -> None:
     app.command()(scan)
     app.command()(demo)
     app.command("import")(import_)
+    app.command()(assess)
+    app.command()(diff)
+    app.command()(audits)
     app.add_typer(kb_app, name="kb")
     app.add_typer(lab_app, name="lab")
 

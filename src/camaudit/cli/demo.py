@@ -13,6 +13,7 @@ from camaudit import api
 from camaudit.cli.common import console, err_console
 from camaudit.cli.scan import run_scan_with_progress
 from camaudit.errors import InputError
+from camaudit.probes import DEFAULT_PROBES
 from camaudit.reports import summarise
 from camaudit.scan import ScanOptions
 from camaudit.store import Store
@@ -55,23 +56,21 @@ def demo(
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     fleet = build_fleet(devices=devices, subnet=subnet)
     fleet.write_truth(out / "truth.json")
-    http_ports = sorted(
-        {p for d in fleet.devices for proto, p in d.ports.items() if proto == "http"}
-    )
     block = _scan_block([d.ip for d in fleet.devices])
     err_console.print(
-        f"lab: {len(fleet.devices)} emulated devices on {block} (HTTP ports {http_ports})"
+        f"lab: {len(fleet.devices)} emulated devices on {block} (port offset {fleet.port_offset})"
     )
     with LabThread(fleet), Store.open(f"sqlite:///{db_path}") as store:
         result = run_scan_with_progress(
             [block],
             store=store,
             exclude=[],
-            ports={"http": http_ports},
-            options=ScanOptions(concurrency=512, rate=0, timeout=3.0),
+            ports=None,
+            port_offset=fleet.port_offset,
+            options=ScanOptions(concurrency=512, rate=0, timeout=2.0),
             org="Demo Council",
             site="Town Centre",
-            probes=["http"],
+            probes=list(DEFAULT_PROBES),
         )
         api.report(store, "html", out / "report.html")
         api.report(store, "json", out / "devices.json")

@@ -30,6 +30,8 @@ def check(kb_dir: KbDirOpt = None) -> None:
     """Validate every KB file and run every example as a test. Exit 2 on any failure."""
     kb = load_kb_from(kb_dir or KB_DIR)
     report = check_kb(kb, Identifier(kb))
+    if kb_dir is None:  # the shipped data that sits beside the KB: packs, CVEs, clouds
+        report.failures.extend(_check_assessment_data())
     for failure in report.failures:
         err_console.print(f"FAIL {failure}", markup=False)
     summary = (
@@ -39,6 +41,22 @@ def check(kb_dir: KbDirOpt = None) -> None:
     if report.failures:
         raise KnowledgeBaseError(f"{len(report.failures)} KB check(s) failed ({summary})")
     console.print(f"KB OK: {summary}")
+
+
+def _check_assessment_data() -> list[str]:
+    """Every example of the policy packs, the CVE catalogue and the vendor-cloud data."""
+    from camaudit.assess import load_clouds, load_cves
+    from camaudit.assess.clouds import check_cloud_examples
+    from camaudit.assess.cves import check_cve_examples
+    from camaudit.policy import load_packs
+    from camaudit.policy.packs import check_pack_examples
+
+    failures: list[str] = []
+    for pack in load_packs(None):
+        failures.extend(check_pack_examples(pack))
+    failures.extend(check_cve_examples(load_cves()))
+    failures.extend(check_cloud_examples(load_clouds()))
+    return failures
 
 
 @kb_app.command("vendors")

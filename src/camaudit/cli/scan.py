@@ -15,11 +15,27 @@ from camaudit.api import ScanReport
 from camaudit.cli.common import DB_HELP, console, devices_table, err_console, open_store
 from camaudit.errors import InputError
 from camaudit.net.scope import Scope
-from camaudit.probes import REGISTRY
+from camaudit.probes import DEFAULT_PROBES, REGISTRY
 from camaudit.probes.base import ProbeResult
 from camaudit.scan import ScanOptions
 from camaudit.store import Store
 from camaudit.store.journal import latest_unfinished_scan
+
+
+def parse_port_options(values: Sequence[str] | None) -> dict[str, Sequence[int]] | None:
+    """``--ports http=80,8080 --ports rtsp=554`` (a bare list means the HTTP probe)."""
+    if not values:
+        return None
+    out: dict[str, Sequence[int]] = {}
+    for value in values:
+        name, sep, spec = value.partition("=")
+        if not sep:
+            name, spec = "http", value
+        name = name.strip().lower()
+        if name not in REGISTRY:
+            raise InputError(f"--ports {value!r}: unknown probe {name!r}")
+        out[name] = parse_ports(spec) or []
+    return out
 
 
 def parse_ports(text: str | None) -> list[int] | None:
@@ -56,6 +72,8 @@ def run_scan_with_progress(
     probes: list[str],
     quiet: bool = False,
     resume: int | None = None,
+    port_offset: int = 0,
+    credentials: Path | None = None,
 ) -> ScanReport:
     """Run :func:`camaudit.api.scan` behind a rich progress bar (on stderr)."""
     progress = Progress(
@@ -91,6 +109,8 @@ def run_scan_with_progress(
             org=org,
             site=site,
             resume=resume,
+            port_offset=port_offset,
+            credentials=credentials,
             on_plan=on_plan,
             on_result=on_result,
         )
@@ -109,15 +129,36 @@ def scan(
         typer.Option("--exclude", "-x", help="Address/CIDR to leave out (repeatable)."),
     ] = None,
     ports: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
-            "--ports", "-p", help="Ports for the HTTP probe, e.g. 80,8080 (default: 80,8080)."
+            "--ports",
+            "-p",
+            help="Ports for a probe instead of its defaults: PROBE=LIST, e.g. http=80,8080 or "
+            "rtsp=554 (repeatable; a bare list means http).",
         ),
     ] = None,
+    port_offset: Annotated[
+        int,
+        typer.Option(
+            "--port-offset",
+            help="Add this to every default port (for a lab run as a non-root user).",
+        ),
+    ] = 0,
     probes: Annotated[
         str,
-        typer.Option("--probes", help=f"Comma-separated probes to run ({', '.join(REGISTRY)})."),
-    ] = "http",
+        typer.Option(
+            "--probes",
+            help=f"Comma-separated probes ({', '.join(REGISTRY)}). Default: all but tcp/tls.",
+        ),
+    ] = ",".join(DEFAULT_PROBES),
+    credentials: Annotated[
+        Path | None,
+        typer.Option(
+            "--credentials",
+            help="YAML file of YOUR credentials per address range, for authenticated inventory "
+            "(ONVIF, ISAPI, Dahua). Never guessed, never stored, never logged.",
+        ),
+    ] = None,
     rate: Annotated[
         float, typer.Option("--rate", help="Connections per second across the scan (0 = no limit).")
     ] = 500.0,
@@ -193,8 +234,11 @@ def scan(
     if unknown or not names:
         raise InputError(f"unknown probe(s) {unknown}; choose from: {', '.join(REGISTRY)}")
     Scope.parse(targets, exclude or [])  # fail fast, before any progress output
-    port_list = parse_ports(ports)
-    port_map: dict[str, Sequence[int]] | None = {"http": port_list} if port_list else None
+    port_map = parse_port_options(ports)
+    if credentials is not None and not credentials.is_file():
+        raise InputError(f"cannot read credentials file {credentials}")
+    if not 0 <= port_offset < 60000:
+        raise InputError("--port-offset must be between 0 and 59999")
     options = ScanOptions(concurrency=concurrency, rate=rate, timeout=timeout)
     with open_store(db) as store:
         result = run_scan_with_progress(
@@ -207,6 +251,8 @@ def scan(
             site=site,
             probes=names,
             quiet=quiet,
+            port_offset=port_offset,
+            credentials=credentials,
         )
     _finish(result, json_out, quiet)
 

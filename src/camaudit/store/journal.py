@@ -41,6 +41,18 @@ class ScanJournal:
             )
             return {(p, ip, port) for p, ip, port in rows}
 
+    def open_ports(self) -> set[tuple[str, int]]:
+        """(ip, port) pairs the scan's TCP sweep already found open."""
+        with self.store.session() as s:
+            rows = s.execute(
+                select(ScanJobRow.ip, ScanJobRow.port).where(
+                    ScanJobRow.audit_id == self.audit_id,
+                    ScanJobRow.probe == "tcp",
+                    ScanJobRow.status == "success",
+                )
+            )
+            return {(ip, port) for ip, port in rows}
+
     def record(self, outcomes: Sequence[JobOutcome]) -> None:
         """Store the outcomes and their evidence atomically; already-recorded jobs are skipped."""
         if not outcomes:

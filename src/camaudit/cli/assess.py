@@ -1,0 +1,164 @@
+"""``camaudit assess`` and ``camaudit diff``: from identities to decisions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from camaudit import api
+from camaudit.cli.common import DB_HELP, console, err_console, open_store
+from camaudit.errors import InputError
+from camaudit.models import Severity
+
+DbOpt = Annotated[
+    str | None, typer.Option("--db", help=DB_HELP, envvar="CAMAUDIT_DB", show_envvar=False)
+]
+
+
+def assess(
+    policy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--policy",
+            "-P",
+            help="Policy pack id or YAML file (repeatable). Default: every shipped pack.",
+        ),
+    ] = None,
+    org: Annotated[str | None, typer.Option("--org", help="Only this organisation.")] = None,
+    costs: Annotated[
+        Path | None,
+        typer.Option("--costs", help="Unit-cost table (YAML) for replacement estimates."),
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the whole assessment as JSON here.")
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 if any finding is at least this severe (info, low, medium, high, critical).",
+        ),
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Evaluate policy packs (UK 2022 sensitive sites, NDAA 889, FCC), known CVEs and exposure;
+    score risk and print a remediation plan. Findings are stored for reports.
+
+        camaudit assess --policy ndaa-889 --policy uk-2022-sensitive-sites --fail-on high
+    """
+    threshold = None
+    if fail_on is not None:
+        try:
+            threshold = Severity(fail_on.lower())
+        except ValueError:
+            raise InputError(
+                f"--fail-on takes one of: {', '.join(s.value for s in Severity)}"
+            ) from None
+    if json_out is not None and not json_out.parent.exists():
+        raise InputError(f"cannot write {json_out}: directory {json_out.parent} does not exist")
+    with open_store(db) as store:
+        result = api.assess_store(store, org=org, packs=policy, costs=costs)
+    table = Table(title=f"{len(result.devices)} devices assessed")
+    for col in ("device", "ip", "site", "maker / label", "risk", "top findings"):
+        table.add_column(col, overflow="fold")
+    ranked = sorted(result.devices, key=lambda d: -d.risk.score)
+    for da in ranked:
+        ident = da.device.identity
+        label = ident.manufacturer or "unknown"
+        if ident.brand and ident.brand != ident.manufacturer:
+            label += f" / {ident.brand}"
+        top = sorted(da.findings, key=lambda f: -f.severity.rank)[:3]
+        table.add_row(
+            da.key,
+            da.device.ip or "",
+            f"{da.device.site or ''} ({da.sensitivity.value})",
+            label,
+            f"{da.risk.score} {da.risk.band}",
+            "; ".join(f"{f.severity.value}: {f.title}" for f in top),
+        )
+    console.print(table)
+    plan = result.plan
+    ptable = Table(title="remediation plan")
+    for col in ("#", "action", "when", "devices", f"cost ({plan.currency})"):
+        ptable.add_column(col, overflow="fold")
+    for a in plan.actions:
+        ptable.add_row(
+            str(a.order),
+            a.title,
+            a.when,
+            str(len(a.devices)),
+            f"{a.cost.total:,.0f}" if a.cost else "",
+        )
+    console.print(ptable)
+    console.print(
+        f"replacement now: {plan.currency} {plan.replacement_now:,.0f}; planned: "
+        f"{plan.currency} {plan.replacement_planned:,.0f} ({plan.cost_note})"
+    )
+    if json_out is not None:
+        json_out.write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
+        err_console.print(f"wrote {json_out}")
+    if threshold is not None and any(
+        f.severity.rank >= threshold.rank for da in result.devices for f in da.findings
+    ):
+        raise typer.Exit(1)
+
+
+def diff(
+    audit_a: Annotated[int, typer.Argument(help="The earlier audit id (see `camaudit audits`).")],
+    audit_b: Annotated[int, typer.Argument(help="The later audit id.")],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the difference as JSON here.")
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """What changed between two audits: new, removed, changed and replaced kit."""
+    with open_store(db) as store:
+        result = api.diff_audits(store, audit_a, audit_b)
+    summary = result.summary()
+    console.print(", ".join(f"{k} {v}" for k, v in summary.items()))
+    for d in result.new:
+        console.print(
+            f"+ {d.key} {d.ip or ''} {d.identity.manufacturer or 'unknown'} {d.identity.model or ''}"
+        )
+    for d in result.removed:
+        console.print(
+            f"- {d.key} {d.ip or ''} {d.identity.manufacturer or 'unknown'} {d.identity.model or ''}"
+        )
+    for c in result.changed:
+        console.print(
+            f"~ {c.key}: " + ", ".join(f"{f.field} {f.before} → {f.after}" for f in c.changes)
+        )
+    for r in result.replaced:
+        console.print(
+            f"⇄ {r.removed.identity.manufacturer} {r.removed.identity.model or ''} replaced by "
+            f"{r.added.identity.manufacturer} {r.added.identity.model or ''} ({r.matched_on})"
+        )
+    if json_out is not None:
+        json_out.write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
+
+
+def audits(
+    org: Annotated[str | None, typer.Option("--org", help="Only this organisation.")] = None,
+    db: DbOpt = None,
+) -> None:
+    """List audits (scans and imports) with their ids, for `diff` and `scan --resume --audit`."""
+    with open_store(db) as store:
+        rows = store.audits(org)
+    table = Table(title=f"{len(rows)} audits")
+    for col in ("id", "kind", "org", "site", "status", "started", "finished"):
+        table.add_column(col)
+    for a in rows:
+        table.add_row(
+            str(a.id),
+            a.kind,
+            a.organisation,
+            a.site or "",
+            a.status,
+            a.started.strftime("%Y-%m-%d %H:%M") if a.started else "",
+            a.finished.strftime("%Y-%m-%d %H:%M") if a.finished else "",
+        )
+    console.print(table)
