@@ -13,6 +13,7 @@ import pytest
 from camaudit.errors import LabError
 from camaudit.lab import build_fleet, detect_port_offset, load_personas
 from camaudit.lab.fleet import FLEET_DIR
+from camaudit.lab.persona import rotation_order
 from tests.lab.lab_helpers import TEST_PORT_OFFSET
 
 TRUTH_KEYS = {
@@ -56,10 +57,13 @@ def test_default_three_devices_one_per_vendor(subnet: str) -> None:
     assert {d.brand for d in fleet.devices} == {"Hikvision", "Dahua", "AXIS"}
 
 
-def test_default_mix_rotates(subnet: str) -> None:
-    fleet = build_fleet(devices=7, subnet=subnet, port_offset=0)
+def test_default_mix_rotates_through_every_ranked_persona(subnet: str) -> None:
+    order = rotation_order(load_personas())
+    assert order[:3] == ["hikvision-ipc", "dahua-ipc", "axis-ipc"]
+    fleet = build_fleet(devices=2 * len(order) + 1, subnet=subnet, port_offset=0)
+    assert [d.persona for d in fleet.devices] == [*order, *order, order[0]]
     counts = collections.Counter(d.persona for d in fleet.devices)
-    assert counts == {"hikvision-ipc": 3, "dahua-ipc": 2, "axis-ipc": 2}
+    assert counts["hikvision-ipc"] == 3 and set(counts) == set(order)
 
 
 def test_mix_counts_and_interleaving(subnet: str) -> None:
@@ -132,7 +136,9 @@ def test_truth_contract(subnet: str, tmp_path: Path) -> None:
     for device in truth["devices"]:
         assert set(device) == TRUTH_KEYS
         assert set(device["credentials"]) == {"username", "password"}
-        assert device["ports"] == {"http": 80 + TEST_PORT_OFFSET}
+        persona = load_personas()[device["persona"]]
+        assert device["ports"] == {k: v + TEST_PORT_OFFSET for k, v in persona.ports.items()}
+        assert device["ports"]["http"] == 80 + TEST_PORT_OFFSET
         assert device["device_type"] == "camera"
         assert all(isinstance(device[k], str) and device[k] for k in ("model", "firmware"))
     path = tmp_path / "sub" / "truth.json"

@@ -20,6 +20,7 @@ from camaudit.lab.fleet import make_device
 from camaudit.lab.icons import make_icon
 from camaudit.lab.persona import PERSONA_DIR, REQUEST_NAMES, parse_persona
 from camaudit.lab.templates import names_used, render, resolve_vars
+from camaudit.lab.tls_spec import TlsSpec, is_date
 
 LAB_DIR = Path(camaudit.lab.__file__).parent
 
@@ -36,7 +37,7 @@ def test_three_personas_with_identity_fields() -> None:
         persona = personas[pid]
         assert (persona.manufacturer, persona.brand) == (manufacturer, brand)
         assert persona.device_type == "camera"
-        assert persona.ports == {"http": 80}
+        assert persona.ports["http"] == 80 and persona.ports["rtsp"] == 554
         assert persona.http is not None and persona.http.routes
         assert len(persona.models) >= 3 and len(persona.firmware) >= 3
 
@@ -62,6 +63,9 @@ def test_every_model_firmware_combination_renders_fully() -> None:
                 for template in persona.templates():
                     rendered = render(template, context, random.Random(0))
                     assert not names_used(rendered), (persona.id, fw.version, rendered[:80])
+                tls = persona.sections.get("tls")
+                if isinstance(tls, TlsSpec):  # certificates need a real start date
+                    assert is_date(render(tls.not_before, context)), (persona.id, fw.version)
 
 
 def _raw(pid: str) -> dict[str, Any]:
@@ -133,3 +137,117 @@ def test_lab_never_imports_identify_or_kb() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": src}, timeout=60)
+
+
+# -- the catalogue ----------------------------------------------------------------------------
+
+OUI_FILE = Path(__import__("netaddr").__file__).parent / "eui" / "oui.txt"
+# IEEE registrant words accepted for a persona's MAC blocks, by maker or label (facts.md 6).
+REGISTRANTS = {
+    "Hikvision": ("hikvision",),
+    "EZVIZ": ("ezviz",),
+    "LTS": ("lt security", "hikvision"),
+    "Dahua": ("dahua",),
+    "Amcrest": ("amcrest", "dahua"),
+    "Lorex": ("lorex", "dahua"),
+    "Axis": ("axis communications",),
+    "Hanwha Vision": ("samsung techwin", "hanwha"),
+    "Uniview": ("uniview",),
+    "Bosch": ("bosch", "vcs video"),
+    "Vivotek": ("vivotek",),
+    "Reolink": ("reolink",),
+    "TVT": ("tvt co",),
+}
+
+
+def _registrants() -> dict[str, str]:
+    out = {}
+    for line in OUI_FILE.read_text(encoding="utf-8", errors="replace").splitlines():
+        if "(hex)" in line:
+            prefix, _, name = line.partition("(hex)")
+            out[prefix.strip().replace("-", ":")] = name.strip().lower()
+    return out
+
+
+def test_catalogue_covers_makers_labels_and_types() -> None:
+    personas = load_personas()
+    assert len(personas) >= 16
+    assert len({p.manufacturer for p in personas.values()}) >= 10
+    pairs = {(p.manufacturer, p.brand) for p in personas.values()}
+    for pair in [
+        ("Hikvision", "LTS"),
+        ("Hikvision", "HiLook"),
+        ("Hikvision", "HiWatch"),
+        ("Hikvision", "EZVIZ"),
+        ("Dahua", "Amcrest"),
+        ("Dahua", "Lorex"),
+        ("Dahua", "Imou"),
+        ("Xiongmai", None),
+        ("TVT", None),
+    ]:
+        assert pair in pairs, pair
+    types = {p.device_type for p in personas.values()}
+    assert {"camera", "nvr", "dvr"} <= types
+
+
+def test_families_speak_their_makers_protocols() -> None:
+    for persona in load_personas().values():
+        assert "http" in persona.ports, persona.id
+        assert "rtsp" in persona.ports, persona.id
+        if persona.manufacturer == "Hikvision":
+            assert "sadp" in persona.ports, persona.id
+            http = persona.http
+            assert http is not None and any(
+                r.path == "/ISAPI/System/deviceInfo" for r in http.routes
+            )
+        if persona.manufacturer == "Dahua":
+            assert "dhip" in persona.ports, persona.id
+            http = persona.http
+            assert http is not None and any(r.path == "/cgi-bin/magicBox.cgi" for r in http.routes)
+    assert "ftp" in load_personas()["axis-ipc"].ports
+
+
+def test_mac_blocks_belong_to_the_maker_or_label() -> None:
+    registrants = _registrants()
+    for persona in load_personas().values():
+        for prefix in persona.oui:
+            if persona.manufacturer == "Xiongmai":  # no IEEE block: locally administered
+                assert int(prefix[:2], 16) & 0x02, prefix
+                continue
+            accepted = REGISTRANTS[persona.manufacturer or ""] + REGISTRANTS.get(
+                persona.brand or "", ()
+            )
+            name = registrants.get(prefix, "")
+            assert any(word in name for word in accepted), (persona.id, prefix, name)
+
+
+def _hik_build(version: str) -> int:
+    return int(version.rsplit(" ", 1)[-1])
+
+
+def test_firmware_spans_vulnerable_and_patched_builds() -> None:
+    personas = load_personas()
+    # CVE-2021-36260: fixed builds are dated 210628 onwards (facts.md 4.2).
+    for pid in ("hikvision-ipc", "lts-ipc", "hilook-ipc"):
+        builds = [_hik_build(f.version) for f in personas[pid].firmware]
+        assert min(builds) < 210628 <= max(builds), pid
+    # CVE-2021-33044: Dahua builds before June 2021 are affected.
+    for pid in ("dahua-ipc", "amcrest-ipc"):
+        dates = [f.version.rsplit(" ", 1)[-1] for f in personas[pid].firmware]
+        assert min(dates) < "2021-06" <= max(dates), pid
+
+
+def test_extends_inherits_and_overrides() -> None:
+    personas = load_personas()
+    nvr, ipc = personas["hikvision-nvr"], personas["hikvision-ipc"]
+    assert nvr.device_type == "nvr" and nvr.manufacturer == "Hikvision"
+    assert nvr.sections["sadp"] == ipc.sections["sadp"]
+    assert nvr.vars["server"] == "DNVRS-Webs" and nvr.rotation != ipc.rotation
+    assert "https" not in personas["ezviz-cam"].ports  # a null removes an inherited port
+
+
+def test_port_needs_its_section() -> None:
+    data = _raw("axis-ipc")
+    del data["ftp"]
+    with pytest.raises(LabError, match=r"ports\.ftp needs"):
+        parse_persona(data)

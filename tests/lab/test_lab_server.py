@@ -106,7 +106,7 @@ def test_body_over_limit_and_under(strict_lab: LabDevice) -> None:
 def test_second_lab_on_same_addresses_fails_cleanly() -> None:
     fleet = build_fleet(devices=3, subnet=unique_subnet(), port_offset=TEST_PORT_OFFSET)
     with LabThread(fleet) as lab:
-        assert len(lab.endpoints) == 3
+        assert len(lab.endpoints) == sum(len(d.ports) for d in fleet.devices)
         with pytest.raises(LabError, match="already in use"), LabThread(fleet):
             pass
         assert request(fleet.devices[0], "/")[0] == 200  # the first lab is unharmed
@@ -129,7 +129,7 @@ def test_labserver_async_start_stop_releases_ports() -> None:
         for _ in range(2):  # the second round proves every socket was released
             async with LabServer(fleet) as lab:
                 assert sorted(lab.endpoints) == sorted(
-                    (d.ip, d.ports["http"], "http") for d in fleet.devices
+                    (d.ip, port, proto) for d in fleet.devices for proto, port in d.ports.items()
                 )
                 reader, writer = await asyncio.open_connection(axis.ip, axis.ports["http"])
                 writer.write(b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
-from typing import Any, Protocol
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
-from camaudit.lab.fleet import LabDevice
-from camaudit.lab.persona import Persona
+if TYPE_CHECKING:
+    from camaudit.lab.fleet import LabDevice
+    from camaudit.lab.persona import Persona
+    from camaudit.lab.tls_certs import TlsStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,19 @@ class LabSettings:
     write_timeout: float = 10.0
     backlog: int = 64
     nonce_lifetime: float | None = None  # override the personas' digest nonce lifetime
+    tls_handshake_timeout: float = 10.0
+    tls_contexts: int = 256  # TLS contexts kept in memory (built again on demand when evicted)
+    line_timeout: float = 15.0  # FTP/telnet/RTSP: wait for the next line or request
+    line_max: int = 1024  # longest FTP/telnet command line accepted
+    line_max_commands: int = 32  # FTP/telnet commands per connection
+    rtsp_max_requests: int = 32
+    udp_max_request: int = 8192  # larger datagrams are dropped unread
+    udp_rate: float = 20.0  # replies per second per (endpoint, source address)
+    udp_burst: float = 40.0
+    udp_max_sources: int = 256  # sources tracked per endpoint (oldest forgotten first)
+    udp_max_amplification: float = 12.0  # reply bytes <= this x request bytes...
+    udp_min_reply_allowance: int = 1400  # ...or this many bytes, whichever is larger
+    wsse_max_age: float = 300.0  # WS-UsernameToken Created must be this fresh (seconds)
 
 
 class ConnectionTracker:
@@ -61,6 +78,14 @@ class ConnectionTracker:
         self._tasks.clear()
 
 
+@dataclass(slots=True)
+class LabResources:
+    """State shared by every endpoint of one running lab (created by the runner)."""
+
+    boot_time: float = field(default_factory=time.time)
+    tls: TlsStore | None = None  # certificates and contexts, built on first use
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceContext:
     """Everything a protocol server needs to serve one device on one port."""
@@ -73,6 +98,39 @@ class ServiceContext:
     secret: bytes
     settings: LabSettings
     tracker: ConnectionTracker
+    resources: LabResources = field(default_factory=LabResources)
+
+    @property
+    def context(self) -> dict[str, str]:
+        """The device's template context plus this endpoint's port."""
+        return {**self.device.context, "port": str(self.port)}
+
+
+def tcp_listener(ip: str, port: int, backlog: int) -> socket.socket:
+    """A non-blocking listening TCP socket on ``ip:port`` (no name resolution, no executor)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((ip, port))
+        sock.listen(backlog)
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def udp_socket(ip: str, port: int) -> socket.socket:
+    """A non-blocking UDP socket bound to ``ip:port`` (no SO_REUSEADDR: a second lab on the same
+    address must fail to bind, not silently share datagrams)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((ip, port))
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 class Service(Protocol):

@@ -7,7 +7,9 @@ stale. Three wire shapes imitate what devices send:
 * ``hex``     48 hex characters (timestamp + MAC), the Hikvision IPC / generic shape;
 * ``hex_ms``  ``<32 hex>:<epoch ms>``, the Hikvision NVR shape;
 * ``b64sha1`` base64 of the 8-byte time (12 characters, ending ``=``) then a 40-hex SHA-1
-  HMAC, the Axis shape.
+  HMAC, the Axis shape;
+* ``hex32`` / ``HEX32`` 32 hex characters (lower / upper case; Lorex, Bosch, Hanwha shapes);
+* ``hex20``   20 hex characters (4-byte time in seconds + 6-byte MAC), the gSOAP shape.
 
 Nonce-count replay tracking is not done (it would need state).
 """
@@ -24,7 +26,14 @@ import struct
 import time
 from collections.abc import Callable, Mapping
 
-NONCE_STYLES = ("hex", "hex_ms", "b64sha1")
+NONCE_STYLES = ("hex", "hex_ms", "b64sha1", "hex32", "HEX32", "hex20")
+# Fixed-width hex styles: (timestamp bytes, MAC bytes, timestamp unit in seconds, upper case).
+_HEX_STYLES: dict[str, tuple[int, int, float, bool]] = {
+    "hex": (8, 16, 0.001, False),
+    "hex32": (8, 8, 0.001, False),
+    "HEX32": (8, 8, 0.001, True),
+    "hex20": (4, 6, 1.0, False),
+}
 _PARAM = re.compile(r"""\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,"]*)\s*""")
 _HASHES: dict[str, Callable[[bytes], str]] = {
     "MD5": lambda data: hashlib.md5(data, usedforsecurity=False).hexdigest(),
@@ -60,11 +69,23 @@ class NonceFactory:
     def _mac(self, stamp: bytes, algo: str) -> bytes:
         return hmac.new(self._secret, stamp + b"|" + self._binding, algo).digest()
 
+    def _mask(self, stamp: bytes, mac: bytes) -> bytes:
+        """XOR the timestamp with a pad derived from the MAC, so the nonce looks random
+        throughout (its own inverse)."""
+        pad = hmac.new(self._secret, b"mask|" + mac, "sha256").digest()[: len(stamp)]
+        return bytes(a ^ b for a, b in zip(stamp, pad, strict=True))
+
     def make(self) -> str:
-        millis = int(self._clock() * 1000)
+        now = self._clock()
+        fixed = _HEX_STYLES.get(self.style)
+        if fixed is not None:
+            stamp_len, mac_len, unit, upper = fixed
+            stamp = int(now / unit).to_bytes(8, "big")[8 - stamp_len :]
+            mac = self._mac(stamp, "sha256")[:mac_len]
+            value = (self._mask(stamp, mac) + mac).hex()
+            return value.upper() if upper else value
+        millis = int(now * 1000)
         stamp = struct.pack(">Q", millis)
-        if self.style == "hex":
-            return (stamp + self._mac(stamp, "sha256")[:16]).hex()
         if self.style == "hex_ms":
             return f"{self._mac(stamp, 'sha256')[:16].hex()}:{millis}"
         return base64.b64encode(stamp).decode() + self._mac(stamp, "sha1").hex()
@@ -76,19 +97,22 @@ class NonceFactory:
             return NonceStatus.INVALID
         if not ok:
             return NonceStatus.INVALID
-        (millis,) = struct.unpack(">Q", stamp)
-        age = self._clock() - millis / 1000.0
+        unit = _HEX_STYLES[self.style][2] if self.style in _HEX_STYLES else 0.001
+        age = self._clock() - int.from_bytes(stamp, "big") * unit
         if age > self.lifetime or age < -60.0:
             return NonceStatus.STALE
         return NonceStatus.VALID
 
     def _decode(self, nonce: str) -> tuple[bytes, bool]:
-        if self.style == "hex":
+        fixed = _HEX_STYLES.get(self.style)
+        if fixed is not None:
+            stamp_len, mac_len, _, _ = fixed
             raw = bytes.fromhex(nonce)
-            if len(raw) != 24:
+            if len(raw) != stamp_len + mac_len:
                 return b"", False
-            stamp, mac = raw[:8], raw[8:]
-            return stamp, hmac.compare_digest(mac, self._mac(stamp, "sha256")[:16])
+            mac = raw[stamp_len:]
+            stamp = self._mask(raw[:stamp_len], mac)
+            return stamp, hmac.compare_digest(mac, self._mac(stamp, "sha256")[:mac_len])
         if self.style == "hex_ms":
             mac_hex, _, millis = nonce.partition(":")
             if not millis.isdigit() or len(millis) > 16:

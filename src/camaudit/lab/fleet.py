@@ -8,11 +8,13 @@ end does not change the ones before. Only 127.0.0.0/8 is accepted.
 from __future__ import annotations
 
 import errno
+import hashlib
 import ipaddress
 import json
 import random
 import socket
 import string
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,6 +239,7 @@ def make_device(
         if ports[proto] > 65535:
             raise LabError(f"port offset {port_offset} puts {proto} port {port} above 65535")
     plain = mac.replace(":", "")
+    digest = hashlib.sha256(f"{persona.id}|{mac}|{index}|{seed}".encode()).hexdigest()
     identity = {
         "model": model.name,
         "firmware": firmware.version,
@@ -246,10 +249,14 @@ def make_device(
         "mac_plain_lower": plain,
         "mac_dash": mac.replace(":", "-"),
         "ip": ip,
+        "gateway": str(ipaddress.IPv4Network(f"{ip}/24", strict=False).network_address + 1),
+        "model_url": urllib.parse.quote(model.name, safe="-_.~"),
         "manufacturer": persona.manufacturer or "",
         "brand": persona.brand or "",
         "device_type": persona.device_type,
         "persona": persona.id,
+        # A stable per-device UUID (version 4 layout), derived without touching the RNG.
+        "uuid": f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-a{digest[17:20]}-{digest[20:32]}",
         **{f"{proto}_port": str(port) for proto, port in ports.items()},
     }
     raw = persona.var_templates(model, firmware)

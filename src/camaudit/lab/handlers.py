@@ -139,3 +139,63 @@ async def dahua_rpc2_login(
             "session": session_value,
         },
     )
+
+
+def _reolink_reply(ctx: RequestContext, entries: list[dict[str, Any]]) -> HttpResponse:
+    """Reolink's JSON style: an array, pretty-printed with ``" : "`` separators."""
+    body = json.dumps(entries, indent=3, separators=(",", " : ")).encode()
+    headers = [*ctx.base_headers, ("Content-Type", "application/json")]
+    return HttpResponse(status=200, headers=headers, body=body)
+
+
+def reolink_token(ctx: RequestContext, user: str) -> str:
+    """The login token the lab issues for ``user`` (derived, so nothing is stored)."""
+    return _session_secret(ctx, user, "reolink-token")[:8].hex()
+
+
+@register_handler("reolink_api")
+async def reolink_api(
+    request: HttpRequest, ctx: RequestContext, args: Mapping[str, Any]
+) -> HttpResponse:
+    """``/cgi-bin/api.cgi`` (protocols.md 6.4): ``Login`` issues a token; other commands need it
+    (or ``user``/``password`` in the query) and otherwise answer "please login first".
+
+    ``args.dev_info`` is the JSON template of GetDevInfo's ``value.DevInfo``.
+    """
+    try:
+        payload = json.loads(request.body.decode("utf-8")) if request.body.strip() else []
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        payload = None
+    first = (
+        payload[0] if isinstance(payload, list) and payload and isinstance(payload[0], dict) else {}
+    )
+    command = str(request.query.get("cmd") or first.get("cmd") or "Unknown")[:32]
+    device = ctx.device
+    if command == "Login":
+        param = first.get("param") if isinstance(first.get("param"), dict) else {}
+        user_entry = param.get("User") if isinstance(param, dict) else None
+        user = user_entry if isinstance(user_entry, dict) else {}
+        good = user.get("userName") == device.username and hmac.compare_digest(
+            str(user.get("password", "")).encode(), device.password.encode()
+        )
+        if good:
+            lease = {"leaseTime": 3600, "name": reolink_token(ctx, device.username)}
+            return _reolink_reply(ctx, [{"cmd": "Login", "code": 0, "value": {"Token": lease}}])
+        error = {"detail": "login failed", "rspCode": -7}
+        return _reolink_reply(ctx, [{"cmd": "Login", "code": 1, "error": error}])
+    token = request.query.get("token", "")
+    authorized = bool(token) and hmac.compare_digest(
+        token.encode(), reolink_token(ctx, device.username).encode()
+    )
+    if not authorized and request.query.get("user") == device.username:
+        authorized = hmac.compare_digest(
+            request.query.get("password", "").encode(), device.password.encode()
+        )
+    if not authorized:
+        error = {"detail": "please login first", "rspCode": -6}
+        return _reolink_reply(ctx, [{"cmd": command, "code": 1, "error": error}])
+    if command == "GetDevInfo":
+        info = json.loads(ctx.render(str(args.get("dev_info", "{}"))))
+        return _reolink_reply(ctx, [{"cmd": command, "code": 0, "value": {"DevInfo": info}}])
+    error = {"detail": "not support", "rspCode": -9}
+    return _reolink_reply(ctx, [{"cmd": command, "code": 1, "error": error}])

@@ -20,7 +20,9 @@ from camaudit.lab.digest import (
 )
 from camaudit.lab.handlers import HANDLERS, RequestContext
 from camaudit.lab.http_messages import HttpRequest, HttpResponse
-from camaudit.lab.http_spec import HeaderSpec, ResponseSpec, RouteSpec, is_enabled
+from camaudit.lab.http_spec import HeaderSpec, ResponseSpec, RouteSpec
+from camaudit.lab.onvif_app import OnvifApp
+from camaudit.lab.spec_parsing import is_enabled
 from camaudit.lab.templates import render
 
 
@@ -49,6 +51,11 @@ class PersonaApp:
             binding = f"{ctx.ip}:{ctx.port}"
             self.nonces = NonceFactory(ctx.secret, binding, spec.auth.nonce_style, lifetime)
             self.realm = render(spec.auth.realm, self.base)
+        # ONVIF lives under /onvif/ of the web server when it shares this port (or over HTTPS).
+        ports = ctx.device.ports
+        self.onvif: OnvifApp | None = None
+        if "onvif" in ports and (ctx.protocol == "https" or ports["onvif"] == ctx.port):
+            self.onvif = OnvifApp(ctx, lambda context: self._headers((), context))
 
     # -- public -------------------------------------------------------------------------------
 
@@ -63,6 +70,8 @@ class PersonaApp:
         return response
 
     async def _dispatch(self, request: HttpRequest) -> HttpResponse:
+        if self.onvif is not None and request.path.startswith("/onvif/"):
+            return await self.onvif.handle(request)
         context = self._context(request)
         route = self._match(request, context)
         if route is None:
@@ -98,6 +107,7 @@ class PersonaApp:
             epoch=str(int(now)),
             epoch_ms=str(int(now * 1000)),
             stale="FALSE",
+            peer=request.peer,
         )
         if self.nonces is not None:
             context["nonce"] = self.nonces.make()

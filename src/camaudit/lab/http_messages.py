@@ -114,8 +114,16 @@ def parse_head(data: bytes, *, max_headers: int = 100) -> HttpRequest:
         raise HttpParseError(400, "malformed HTTP version")
     if not _TARGET_OK.match(target):
         raise HttpParseError(400, "malformed request target")
+    headers = parse_header_lines(lines[1:], max_headers=max_headers)
+    request = HttpRequest(method=method, target=target, version=version, headers=headers)
+    _split_target(request)
+    return request
+
+
+def parse_header_lines(lines: list[str], *, max_headers: int) -> list[tuple[str, str]]:
+    """``Name: value`` lines (HTTP and RTSP share the syntax); HttpParseError when malformed."""
     headers: list[tuple[str, str]] = []
-    for line in lines[1:]:
+    for line in lines:
         if len(headers) >= max_headers:
             raise HttpParseError(431, "too many header fields")
         if line[:1] in (" ", "\t"):
@@ -126,9 +134,11 @@ def parse_head(data: bytes, *, max_headers: int = 100) -> HttpRequest:
         if "\n" in value or "\r" in value or "\x00" in value:
             raise HttpParseError(400, "control character in header value")
         headers.append((name, value.strip(" \t")))
-    request = HttpRequest(method=method, target=target, version=version, headers=headers)
-    _split_target(request)
-    return request
+    return headers
+
+
+def is_token(value: str) -> bool:
+    return bool(_TOKEN.match(value))
 
 
 def _split_target(request: HttpRequest) -> None:

@@ -39,10 +39,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from camaudit.errors import LabError
 from camaudit.lab.digest import NONCE_STYLES
 from camaudit.lab.handlers import HANDLERS
 from camaudit.lab.icons import make_icon
+from camaudit.lab.spec_parsing import FieldSpec, fail, fields, mapping, text
 
 AUTH_MODES = ("none", "digest", "basic", "any")
 DEFAULT_METHODS = frozenset({"GET", "HEAD"})
@@ -68,17 +68,7 @@ ROUTE_KEYS = {
 RESPONSE_KEYS = {"status", "reason", "headers", "body", "body_b64", "icon", "crlf", "bom"}
 VERSIONS = ("echo", "HTTP/1.1", "HTTP/1.0")
 # One header line: (name, value template, optional "when" variable, "!var" for negation).
-HeaderSpec = tuple[str, str, str | None]
-
-
-def is_enabled(when: str | None, context: Mapping[str, str]) -> bool:
-    """Evaluate a ``when`` condition against a device context."""
-    if when is None:
-        return True
-    negate = when.startswith("!")
-    value = context.get(when.lstrip("!"), "").strip().lower()
-    truthy = value not in ("", "0", "false", "no", "off")
-    return truthy != negate
+HeaderSpec = FieldSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,58 +139,27 @@ class HttpSpec:
         yield from self.not_found.templates()
         for route in self.routes:
             yield from route.response.templates()
-
-
-def _fail(where: str, message: str) -> LabError:
-    return LabError(f"{where}: {message}")
-
-
-def _mapping(value: Any, where: str) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise _fail(where, "expected a mapping")
-    return value
-
-
-def _text(value: Any, where: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _fail(where, "expected a string")
-    return str(value)
-
-
-def _headers(value: Any, where: str) -> tuple[HeaderSpec, ...]:
-    if isinstance(value, list):
-        out: list[HeaderSpec] = []
-        for i, item in enumerate(value):
-            if not isinstance(item, list) or len(item) not in (2, 3):
-                raise _fail(f"{where}[{i}]", "expected [name, value] or [name, value, when]")
-            when = None if len(item) == 2 or item[2] is None else str(item[2])
-            out.append((str(item[0]), _text(item[1], f"{where}[{i}]"), when))
-        return tuple(out)
-    return tuple(
-        (str(k), _text(v, f"{where}.{k}"), None) for k, v in _mapping(value, where).items()
-    )
+            yield from (value for value in route.args.values() if isinstance(value, str))
 
 
 def _response(raw: Mapping[str, Any], where: str, default_status: str) -> ResponseSpec:
     sources = [k for k in ("body", "body_b64", "icon") if k in raw]
     if len(sources) > 1:
-        raise _fail(where, f"give only one of body, body_b64, icon (got {sources})")
+        raise fail(where, f"give only one of body, body_b64, icon (got {sources})")
     raw_body: bytes | None = None
     if "body_b64" in raw:
         try:
-            raw_body = base64.b64decode(_text(raw["body_b64"], where), validate=True)
+            raw_body = base64.b64decode(text(raw["body_b64"], where), validate=True)
         except binascii.Error as exc:
-            raise _fail(where, f"body_b64 is not base64: {exc}") from exc
+            raise fail(where, f"body_b64 is not base64: {exc}") from exc
     elif "icon" in raw:
-        raw_body = make_icon(_text(raw["icon"], f"{where}.icon"))
+        raw_body = make_icon(text(raw["icon"], f"{where}.icon"))
     reason = raw.get("reason")
     return ResponseSpec(
-        status=_text(raw.get("status", default_status), f"{where}.status"),
-        reason=None if reason is None else _text(reason, f"{where}.reason"),
-        headers=_headers(raw.get("headers"), f"{where}.headers"),
-        body=_text(raw.get("body", ""), f"{where}.body"),
+        status=text(raw.get("status", default_status), f"{where}.status"),
+        reason=None if reason is None else text(reason, f"{where}.reason"),
+        headers=fields(raw.get("headers"), f"{where}.headers"),
+        body=text(raw.get("body", ""), f"{where}.body"),
         raw_body=raw_body,
         crlf=bool(raw.get("crlf", False)),
         bom=bool(raw.get("bom", False)),
@@ -208,54 +167,54 @@ def _response(raw: Mapping[str, Any], where: str, default_status: str) -> Respon
 
 
 def _route(raw: Any, where: str) -> RouteSpec:
-    data = _mapping(raw, where)
+    data = mapping(raw, where)
     unknown = set(data) - ROUTE_KEYS
     if unknown:
-        raise _fail(where, f"unknown keys {sorted(unknown)}")
+        raise fail(where, f"unknown keys {sorted(unknown)}")
     if ("path" in data) == ("prefix" in data):
-        raise _fail(where, "give exactly one of path or prefix")
+        raise fail(where, "give exactly one of path or prefix")
     auth = str(data.get("auth", "none"))
     if auth not in AUTH_MODES:
-        raise _fail(where, f"auth must be one of {AUTH_MODES}")
+        raise fail(where, f"auth must be one of {AUTH_MODES}")
     methods_raw = data.get("methods", sorted(DEFAULT_METHODS))
     if isinstance(methods_raw, str):
         methods_raw = [methods_raw]
     if not isinstance(methods_raw, list) or not methods_raw:
-        raise _fail(where, "methods must be a non-empty list")
+        raise fail(where, "methods must be a non-empty list")
     handler = data.get("handler")
     if handler is not None and handler not in HANDLERS:
-        raise _fail(where, f"unknown handler {handler!r} (known: {sorted(HANDLERS)})")
-    query = _mapping(data.get("query"), f"{where}.query")
+        raise fail(where, f"unknown handler {handler!r} (known: {sorted(HANDLERS)})")
+    query = mapping(data.get("query"), f"{where}.query")
     return RouteSpec(
         response=_response(data, where, "200"),
-        path=None if "path" not in data else _text(data["path"], f"{where}.path"),
-        prefix=None if "prefix" not in data else _text(data["prefix"], f"{where}.prefix"),
+        path=None if "path" not in data else text(data["path"], f"{where}.path"),
+        prefix=None if "prefix" not in data else text(data["prefix"], f"{where}.prefix"),
         methods=frozenset(str(m).upper() for m in methods_raw),
-        query=tuple((str(k), _text(v, f"{where}.query.{k}")) for k, v in query.items()),
+        query=tuple((str(k), text(v, f"{where}.query.{k}")) for k, v in query.items()),
         json_method=None if data.get("json_method") is None else str(data["json_method"]),
         when=None if data.get("when") is None else str(data["when"]),
         auth=auth,
         handler=None if handler is None else str(handler),
-        args=dict(_mapping(data.get("args"), f"{where}.args")),
+        args=dict(mapping(data.get("args"), f"{where}.args")),
     )
 
 
 def _auth(raw: Any, where: str) -> AuthSpec | None:
     if raw is None:
         return None
-    data = _mapping(raw, where)
+    data = mapping(raw, where)
     challenges = data.get("challenges")
     if not isinstance(challenges, list) or not challenges:
-        raise _fail(where, "challenges must be a non-empty list of templates")
+        raise fail(where, "challenges must be a non-empty list of templates")
     style = str(data.get("nonce_style", "hex"))
     if style not in NONCE_STYLES:
-        raise _fail(where, f"nonce_style must be one of {NONCE_STYLES}")
+        raise fail(where, f"nonce_style must be one of {NONCE_STYLES}")
     lifetime = data.get("nonce_lifetime", 300)
     if not isinstance(lifetime, int | float) or lifetime <= 0:
-        raise _fail(where, "nonce_lifetime must be a positive number of seconds")
+        raise fail(where, "nonce_lifetime must be a positive number of seconds")
     return AuthSpec(
-        realm=_text(data.get("realm", "{realm}"), f"{where}.realm"),
-        challenges=tuple(_text(c, f"{where}.challenges") for c in challenges),
+        realm=text(data.get("realm", "{realm}"), f"{where}.realm"),
+        challenges=tuple(text(c, f"{where}.challenges") for c in challenges),
         nonce_style=style,
         nonce_lifetime=float(lifetime),
     )
@@ -263,13 +222,13 @@ def _auth(raw: Any, where: str) -> AuthSpec | None:
 
 def _version(value: Any, where: str) -> str:
     if value not in VERSIONS:
-        raise _fail(where, f"response_version must be one of {VERSIONS}")
+        raise fail(where, f"response_version must be one of {VERSIONS}")
     return str(value)
 
 
 def parse_http_spec(raw: Any, where: str = "http") -> HttpSpec:
     """Parse and check a persona's ``http:`` mapping; raise LabError naming the bad field."""
-    data = _mapping(raw, where)
+    data = mapping(raw, where)
     known = {
         "keep_alive",
         "response_version",
@@ -281,27 +240,27 @@ def parse_http_spec(raw: Any, where: str = "http") -> HttpSpec:
     }
     unknown = set(data) - known
     if unknown:
-        raise _fail(where, f"unknown keys {sorted(unknown)}")
+        raise fail(where, f"unknown keys {sorted(unknown)}")
     routes_raw = data.get("routes")
     if not isinstance(routes_raw, list) or not routes_raw:
-        raise _fail(where, "routes must be a non-empty list")
+        raise fail(where, "routes must be a non-empty list")
     routes = tuple(_route(r, f"{where}.routes[{i}]") for i, r in enumerate(routes_raw))
     auth = _auth(data.get("auth"), f"{where}.auth")
     if auth is None and any(r.auth != "none" for r in routes):
-        raise _fail(where, "a route needs auth but the section has no auth: block")
+        raise fail(where, "a route needs auth but the section has no auth: block")
     spec = HttpSpec(
         routes=routes,
-        headers=_headers(data.get("headers"), f"{where}.headers"),
+        headers=fields(data.get("headers"), f"{where}.headers"),
         keep_alive=bool(data.get("keep_alive", True)),
         response_version=_version(data.get("response_version", "HTTP/1.1"), where),
         auth=auth,
     )
     for key, status in (("unauthorized", "401"), ("not_found", "404")):
         if key in data:
-            block = _mapping(data[key], f"{where}.{key}")
+            block = mapping(data[key], f"{where}.{key}")
             extra = set(block) - RESPONSE_KEYS
             if extra:
-                raise _fail(f"{where}.{key}", f"unknown keys {sorted(extra)}")
+                raise fail(f"{where}.{key}", f"unknown keys {sorted(extra)}")
             response = _response(block, f"{where}.{key}", status)
             if key == "unauthorized":
                 spec = replace(spec, unauthorized=response)

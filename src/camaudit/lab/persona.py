@@ -1,8 +1,10 @@
 """Personas: how one kind of device answers, as data (``lab/personas/*.yaml``).
 
 A persona names the maker and label, the models and firmware to draw from, MAC prefixes, a serial
-template, default credentials, the ports it serves and one section per protocol (``http:`` now;
-later ``rtsp:``, ``onvif:``...). Variables (``vars:``) give each device its own strings; they can
+template, default credentials, the ports it serves and one section per protocol (``http:``,
+``tls:``, ``rtsp:``, ``onvif:``, ``sadp:``, ``dhip:``, ``ssdp:``, ``mdns:``, ``ftp:``,
+``telnet:``). A file may start from another persona with ``extends:`` (see
+:mod:`camaudit.lab.persona_inherit`). Variables (``vars:``) give each device its own strings; they can
 be overridden per firmware era (``eras:``, matched by regex on the firmware), per model and per
 firmware entry, and ``firmware_pattern`` named groups become variables too. Any name overridden
 in an era, model or firmware entry must also be declared in ``vars:`` (its default), so every
@@ -17,14 +19,24 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import Any, TypeVar
 
 from camaudit.errors import LabError
+from camaudit.lab import persona_inherit
+from camaudit.lab.banner_spec import parse_ftp_spec, parse_telnet_spec
+from camaudit.lab.discovery_spec import (
+    parse_dhip_spec,
+    parse_mdns_spec,
+    parse_sadp_spec,
+    parse_ssdp_spec,
+)
 from camaudit.lab.http_spec import HttpSpec, parse_http_spec
+from camaudit.lab.onvif_spec import parse_onvif_spec
+from camaudit.lab.rtsp_spec import parse_rtsp_spec
 from camaudit.lab.templates import resolve_vars, unknown_names
+from camaudit.lab.tls_spec import parse_tls_spec
 
+_T = TypeVar("_T")
 PERSONA_DIR = Path(__file__).parent / "personas"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _OUI = re.compile(r"^[0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2}$")
@@ -43,15 +55,41 @@ DEVICE_TYPES = (
 # Names every device context has (fleet.py fills them); persona vars may not reuse them.
 IDENTITY_NAMES = frozenset(
     "model firmware mac mac_upper mac_plain mac_plain_lower mac_dash ip manufacturer brand "  # noqa: SIM905
-    "device_type persona".split()
+    "device_type persona uuid gateway model_url".split()
 )
 # Names filled per request by the protocol servers (not usable inside vars).
 REQUEST_NAMES = frozenset(
-    "nonce stale path target method host port date_http date_ctime epoch epoch_ms".split()  # noqa: SIM905
+    "nonce stale path target method host port date_http date_ctime epoch epoch_ms "  # noqa: SIM905
+    "peer url cseq session_id".split()
 )
 SectionParser = Callable[[Any, str], Any]
-# Protocol sections a persona may carry, with their parsers. Later stages register more here.
-SECTION_PARSERS: dict[str, SectionParser] = {"http": parse_http_spec}
+# Protocol sections a persona may carry, with their parsers.
+SECTION_PARSERS: dict[str, SectionParser] = {
+    "http": parse_http_spec,
+    "tls": parse_tls_spec,
+    "rtsp": parse_rtsp_spec,
+    "onvif": parse_onvif_spec,
+    "sadp": parse_sadp_spec,
+    "dhip": parse_dhip_spec,
+    "ssdp": parse_ssdp_spec,
+    "mdns": parse_mdns_spec,
+    "ftp": parse_ftp_spec,
+    "telnet": parse_telnet_spec,
+}
+# A port of this protocol needs these sections (the https app is the http one over TLS).
+PORT_SECTIONS: dict[str, tuple[str, ...]] = {
+    "http": ("http",),
+    "https": ("http", "tls"),
+    "rtsp": ("rtsp",),
+    "onvif": ("onvif",),
+    "wsd": ("onvif",),
+    "sadp": ("sadp",),
+    "dhip": ("dhip",),
+    "ssdp": ("ssdp",),
+    "mdns": ("mdns",),
+    "ftp": ("ftp",),
+    "telnet": ("telnet",),
+}
 _BASE_KEYS = frozenset(
     "id description manufacturer brand device_type rotation models firmware firmware_pattern "  # noqa: SIM905
     "eras oui serial credentials ports vars".split()
@@ -106,6 +144,13 @@ class Persona:
     def http(self) -> HttpSpec | None:
         spec = self.sections.get("http")
         return spec if isinstance(spec, HttpSpec) else None
+
+    def spec(self, name: str, kind: type[_T]) -> _T:
+        """The parsed ``name`` section; LabError if the persona has none (or of another kind)."""
+        section = self.sections.get(name)
+        if not isinstance(section, kind):
+            raise LabError(f"persona {self.id} has no {name}: section")
+        return section
 
     def firmware_for(self, model: ModelSpec) -> tuple[FirmwareSpec, ...]:
         if model.firmware is None:
@@ -244,6 +289,10 @@ def parse_persona(data: Any, where: str = "<data>") -> Persona:
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
             raise _fail(where, f"ports.{proto} must be a port number")
         ports[str(proto)] = port
+    for proto in ports:
+        missing = [name for name in PORT_SECTIONS.get(proto, ()) if name not in data]
+        if missing:
+            raise _fail(where, f"ports.{proto} needs the section(s) {missing}")
     rotation = data.get("rotation")
     if rotation is not None and (not isinstance(rotation, int) or isinstance(rotation, bool)):
         raise _fail(where, "rotation must be an integer or null")
@@ -341,23 +390,34 @@ def _check(persona: Persona) -> None:
                 raise _fail(where, f"{model.name} / {firmware.version}: {exc}") from exc
 
 
-def load_persona_file(path: str | Path) -> Persona:
-    file = Path(path)
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise LabError(f"cannot read persona file {file}: {exc}") from exc
-    persona = parse_persona(data, str(file))
+def _parse_file(raw: Mapping[str, Mapping[str, Any]], file: Path) -> Persona:
+    persona = parse_persona(persona_inherit.resolve(raw, file.stem), str(file))
     if persona.id != file.stem:
         raise LabError(f"persona file {file.name} declares id {persona.id!r}; they must agree")
     return persona
 
 
+def load_persona_file(path: str | Path) -> Persona:
+    """One persona file (an ``extends:`` parent is read from the same directory)."""
+    file = Path(path)
+    raw = {file.stem: persona_inherit.read_raw(file)}
+    parent = raw[file.stem].get("extends")
+    while isinstance(parent, str) and parent not in raw:
+        parent_file = file.parent / f"{parent}.yaml"
+        if not parent_file.exists():
+            break  # resolve() names the missing persona
+        raw[parent] = persona_inherit.read_raw(parent_file)
+        parent = raw[parent].get("extends")
+    return _parse_file(raw, file)
+
+
 @functools.lru_cache(maxsize=8)
 def _load_dir(directory: Path) -> dict[str, Persona]:
+    files = sorted(directory.glob("*.yaml"))
+    raw = {file.stem: persona_inherit.read_raw(file) for file in files}
     personas: dict[str, Persona] = {}
-    for file in sorted(directory.glob("*.yaml")):
-        persona = load_persona_file(file)
+    for file in files:
+        persona = _parse_file(raw, file)
         personas[persona.id] = persona
     if not personas:
         raise LabError(f"no persona files in {directory}")

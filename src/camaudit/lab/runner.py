@@ -1,5 +1,6 @@
 """Running a fleet: :class:`LabServer` (async), :class:`LabThread` (sync, background thread) and
-:func:`run_forever` (until SIGINT/SIGTERM, for ``camaudit lab run``)."""
+:func:`run_forever` (until SIGINT/SIGTERM, for ``camaudit lab run``; it splits a fleet too big
+for one process's open-file limit over worker processes, see :mod:`camaudit.lab.shards`)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,31 @@ import logging
 import os
 import signal
 import threading
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 from camaudit.errors import LabError
-from camaudit.lab.base import ConnectionTracker, LabSettings, Service, ServiceContext
-from camaudit.lab.fleet import LOOPBACK, Fleet
+from camaudit.lab.base import ConnectionTracker, LabResources, LabSettings, Service, ServiceContext
+from camaudit.lab.fleet import LOOPBACK, Fleet, LabDevice
+from camaudit.lab.limits import CONNECTION_HEADROOM, ensure_open_files
 from camaudit.lab.persona import Persona, load_personas
-from camaudit.lab.services import STARTERS
+from camaudit.lab.services import MOUNTS, STARTERS, TRANSPORTS
 
 logger = logging.getLogger(__name__)
 Endpoint = tuple[str, int, str]  # (ip, port, protocol)
+START_BATCH = 256  # services started concurrently
+
+
+class RunningLab(Protocol):
+    """What ``run_forever``'s ``on_ready`` hook receives (one server or a set of workers)."""
+
+    fleet: Fleet
+    endpoints: list[Endpoint]
+
+    def endpoint_counts(self) -> dict[str, int]: ...
 
 
 def _bind_message(ip: str, port: int, protocol: str, exc: OSError) -> str:
@@ -50,9 +64,10 @@ def _bind_message(ip: str, port: int, protocol: str, exc: OSError) -> str:
 class LabServer:
     """Serves every device of a fleet: ``async with LabServer(fleet) as lab: ...``.
 
-    Each (device, protocol) pair gets its own listener on the device's own 127.x address.
-    ``protocols`` restricts which protocols are served; ports whose protocol has no server module
-    yet are listed in :attr:`unserved`.
+    Each (device, protocol) pair gets its own listener on the device's own 127.x address, except
+    protocols mounted on another one's port (ONVIF inside the web server on port 80), which are
+    listed in :attr:`endpoints` but share that listener. ``protocols`` restricts which protocols
+    are served; ports whose protocol has no server module are listed in :attr:`unserved`.
     """
 
     def __init__(
@@ -73,6 +88,12 @@ class LabServer:
         self._tracker = ConnectionTracker()
         self._secret = os.urandom(32)
         self._started = False
+        self.resources = LabResources()
+        self.open_file_limit = 0
+
+    def endpoint_counts(self) -> dict[str, int]:
+        """How many endpoints are served per protocol (mounted ones included)."""
+        return dict(sorted(Counter(protocol for _, _, protocol in self.endpoints).items()))
 
     @property
     def connections(self) -> int:
@@ -102,7 +123,13 @@ class LabServer:
             await self.stop()
             raise
 
-    async def _start_all(self) -> None:
+    def _wanted(self, protocol: str) -> bool:
+        return self.protocols is None or protocol in self.protocols
+
+    def _plan(self) -> tuple[list[ServiceContext], list[Endpoint]]:
+        """What to bind (one context per listener) and which endpoints ride on another's port."""
+        to_start: list[ServiceContext] = []
+        mounted: list[Endpoint] = []
         for device in self.fleet.devices:
             if ipaddress.IPv4Address(device.ip) not in LOOPBACK:
                 raise LabError(f"device address {device.ip} is outside 127.0.0.0/8: refusing")
@@ -110,30 +137,69 @@ class LabServer:
             if persona is None:
                 raise LabError(f"device {device.ip} uses unknown persona {device.persona!r}")
             for protocol, port in device.ports.items():
-                if self.protocols is not None and protocol not in self.protocols:
+                if not self._wanted(protocol):
                     continue
-                starter = STARTERS.get(protocol)
-                if starter is None:
+                if self._is_mounted(device, protocol):
+                    mounted.append((device.ip, port, protocol))
+                    continue
+                if protocol not in STARTERS:
                     self.unserved.append((device.ip, port, protocol))
                     continue
-                ctx = ServiceContext(
-                    device=device,
-                    persona=persona,
-                    protocol=protocol,
-                    ip=device.ip,
-                    port=port,
-                    secret=self._secret,
-                    settings=self.settings,
-                    tracker=self._tracker,
+                to_start.append(
+                    ServiceContext(
+                        device=device,
+                        persona=persona,
+                        protocol=protocol,
+                        ip=device.ip,
+                        port=port,
+                        secret=self._secret,
+                        settings=self.settings,
+                        tracker=self._tracker,
+                        resources=self.resources,
+                    )
                 )
-                try:
-                    service = await starter(ctx)
-                except OSError as exc:
-                    raise LabError(_bind_message(device.ip, port, protocol, exc)) from exc
-                self._services.append(service)
-                self.endpoints.append((device.ip, port, protocol))
+        return to_start, mounted
+
+    def _is_mounted(self, device: LabDevice, protocol: str) -> bool:
+        host = MOUNTS.get(protocol)
+        return (
+            host is not None
+            and self._wanted(host)
+            and device.ports.get(host) == device.ports[protocol]
+        )
+
+    async def _start_all(self) -> None:
+        to_start, mounted = self._plan()
+        groups = sum(
+            1
+            for c in to_start
+            if TRANSPORTS.get(c.protocol) == "udp" and not c.ip.startswith("127.")
+        )
+        self.open_file_limit = ensure_open_files(len(to_start) + groups + CONNECTION_HEADROOM)
+        for first in range(0, len(to_start), START_BATCH):
+            batch = to_start[first : first + START_BATCH]
+            results = await asyncio.gather(
+                *(STARTERS[c.protocol](c) for c in batch), return_exceptions=True
+            )
+            failure: BaseException | None = None
+            for ctx, result in zip(batch, results, strict=True):
+                if isinstance(result, BaseException):
+                    if failure is None:
+                        failure = result
+                        if isinstance(result, OSError):
+                            message = _bind_message(ctx.ip, ctx.port, ctx.protocol, result)
+                            failure = LabError(message)
+                    continue
+                self._services.append(result)
+                self.endpoints.append((ctx.ip, ctx.port, ctx.protocol))
+            if failure is not None:
+                raise failure
+        self.endpoints.extend(mounted)
         logger.info(
-            "lab: %d devices, %d endpoints bound", len(self.fleet.devices), len(self.endpoints)
+            "lab: %d devices, %d endpoints (%d sockets) bound",
+            len(self.fleet.devices),
+            len(self.endpoints),
+            len(self._services),
         )
 
     async def stop(self) -> None:
@@ -146,6 +212,8 @@ class LabServer:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(5.0):
                     await service.wait_closed()
+        if self.resources.tls is not None:
+            self.resources.tls.close()
         self.endpoints = []
         self._started = False
 
@@ -243,13 +311,21 @@ def run_forever(
     *,
     personas: Mapping[str, Persona] | None = None,
     settings: LabSettings | None = None,
-    on_ready: Callable[[LabServer], None] | None = None,
+    on_ready: Callable[[RunningLab], None] | None = None,
+    workers: int | None = None,
 ) -> None:
     """Serve ``fleet`` until SIGINT or SIGTERM, then shut down cleanly.
 
     The ground truth is written to ``truth_path`` once everything is bound; ``on_ready`` (if
-    given) is called at the same moment, e.g. to print a summary.
+    given) is called at the same moment, e.g. to print ``lab.endpoint_counts()``. ``workers``
+    processes serve the fleet (default: as many as the open-file limit requires, usually 1).
     """
+    from camaudit.lab.shards import workers_needed
+
+    count = workers if workers is not None else workers_needed(fleet)
+    if count > 1:
+        _run_sharded(fleet, truth_path, personas, settings, on_ready, count)
+        return
 
     async def serve() -> None:
         stop = asyncio.Event()
@@ -274,3 +350,31 @@ def run_forever(
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve())
+
+
+def _run_sharded(
+    fleet: Fleet,
+    truth_path: str | Path | None,
+    personas: Mapping[str, Persona] | None,
+    settings: LabSettings | None,
+    on_ready: Callable[[RunningLab], None] | None,
+    workers: int,
+) -> None:
+    from camaudit.lab.shards import ShardedLab
+
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    lab = ShardedLab(fleet, personas, settings=settings, workers=workers)
+    try:
+        lab.start()
+        if truth_path is not None:
+            fleet.write_truth(truth_path)
+        if on_ready is not None:
+            on_ready(lab)
+        stop.wait()
+    finally:
+        lab.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
