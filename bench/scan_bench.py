@@ -1,0 +1,154 @@
+"""Scan benchmark: a lab fleet (hostile personas mixed in when the lab has them), camaudit's scan
+against ``nmap -sV --version-light -T4`` on the same addresses and ports.
+
+    python -m bench.scan_bench [--devices 1024] [--subnet 127.60.0.0/20] [--no-nmap]
+
+Both tools run as separate processes against a lab served by a third (``camaudit lab run``).
+Reports wall time, peak memory and manufacturer accuracy against the lab's ground truth,
+including recall of the Hikvision and Dahua families. Writes bench/results/scan_<N>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.nmap_replay import maker_named
+from camaudit.kb import load_kb
+from camaudit.probes import DEFAULT_PROBES
+
+RESULTS = Path(__file__).parent / "results"
+FAMILIES = ("Hikvision", "Dahua")
+
+
+def start_lab(devices: int, subnet: str, truth: Path, spec: str | None) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "camaudit", "lab", "run", "--devices", str(devices),
+           "--subnet", subnet, "--truth", str(truth)]
+    if spec:
+        cmd += ["--fleet", spec]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while not truth.exists():  # the lab writes its ground truth once every device is bound
+        if proc.poll() is not None or time.monotonic() > deadline:
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            raise RuntimeError(f"lab did not start: {err[-2000:]}")
+        time.sleep(0.2)
+    return proc
+
+
+def score(truth: list[dict[str, Any]], found: dict[str, str | None]) -> dict[str, Any]:
+    real = [d for d in truth if d.get("manufacturer")]
+    right = sum(1 for d in real if found.get(d["ip"]) == d["manufacturer"])
+    recall = {}
+    for fam in FAMILIES:
+        members = [d for d in real if d["manufacturer"] == fam]
+        recall[fam] = f"{sum(found.get(d['ip']) == fam for d in members)}/{len(members)}"
+    hostile = [d["ip"] for d in truth if not d.get("manufacturer")]
+    false = [ip for ip in hostile if found.get(ip) in FAMILIES]
+    false += [d["ip"] for d in real if found.get(d["ip"]) in FAMILIES and d["manufacturer"] != found.get(d["ip"])]
+    return {
+        "devices": len(real),
+        "hostile": len(hostile),
+        "right": right,
+        "accuracy": round(right / len(real), 4) if real else None,
+        "family_recall": recall,
+        "false_restricted_claims": false,
+        "misses": [
+            {"ip": d["ip"], "persona": d.get("persona"), "expected": d["manufacturer"], "got": found.get(d["ip"])}
+            for d in real if found.get(d["ip"]) != d["manufacturer"]
+        ][:50],
+    }
+
+
+def run_camaudit(subnet: str, offset: int, workdir: Path) -> tuple[dict[str, str | None], dict[str, Any]]:
+    out = workdir / "devices.json"
+    cmd = [sys.executable, "-m", "camaudit", "scan", subnet, "--db", f"sqlite:///{workdir / 'scan.db'}",
+           "--json", str(out), "--quiet", "--rate", "0", "--concurrency", "1024", "--timeout", "2",
+           "--port-offset", str(offset)]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, env={**os.environ, "CAMAUDIT_DB": ""})
+    wall = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    found = {d["ip"]: d["manufacturer"] for d in json.loads(out.read_text())}
+    return found, {"wall_seconds": round(wall, 1), "peak_rss_mb_children": rss}
+
+
+def run_nmap(truth: list[dict[str, Any]], workdir: Path) -> tuple[dict[str, str | None], dict[str, Any]]:
+    import defusedxml.ElementTree as safe_et
+
+    ports = sorted({p for d in truth for proto, p in d.get("ports", {}).items()
+                    if proto not in ("wsd", "sadp", "dhip", "ssdp", "mdns")})
+    hosts = workdir / "hosts.txt"
+    hosts.write_text("\n".join(d["ip"] for d in truth) + "\n")
+    out = workdir / "nmap.xml"
+    cmd = ["nmap", "-sV", "--version-light", "-T4", "-Pn", "-n", "-p", ",".join(map(str, ports)),
+           "-iL", str(hosts), "-oX", str(out)]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    wall = time.perf_counter() - t0
+    kb = load_kb()
+    found: dict[str, str | None] = {}
+    for host in safe_et.parse(out).getroot().iter("host"):
+        addr = host.find("address")
+        if addr is None:
+            continue
+        text = " ".join(
+            " ".join(svc.get(a, "") for a in ("product", "version", "extrainfo", "devicetype"))
+            + " " + " ".join(c.text or "" for c in svc.findall("cpe"))
+            for svc in host.iter("service")
+        )
+        found[addr.get("addr", "")] = maker_named(text, kb)
+    return found, {"wall_seconds": round(wall, 1), "ports": len(ports)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--devices", type=int, default=1024)
+    ap.add_argument("--subnet", default="127.60.0.0/20")
+    ap.add_argument("--fleet", default=None, help="fleet spec YAML (e.g. with hostile personas)")
+    ap.add_argument("--no-nmap", action="store_true")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        truth_path = work / "truth.json"
+        t0 = time.perf_counter()
+        lab = start_lab(args.devices, args.subnet, truth_path, args.fleet)
+        lab_start = time.perf_counter() - t0
+        try:
+            truth_doc = json.loads(truth_path.read_text())
+            truth = truth_doc["devices"]
+            offset = int(truth_doc.get("port_offset", 0))
+            found, cam = run_camaudit(args.subnet, offset, work)
+            result: dict[str, Any] = {
+                "date": time.strftime("%Y-%m-%d %H:%M"),
+                "devices": args.devices,
+                "subnet": args.subnet,
+                "lab_start_seconds": round(lab_start, 1),
+                "probes": list(DEFAULT_PROBES),
+                "camaudit": {**cam, **score(truth, found)},
+            }
+            if not args.no_nmap and shutil.which("nmap"):
+                nfound, nm = run_nmap(truth, work)
+                result["nmap"] = {**nm, **score(truth, nfound)}
+                result["speedup"] = round(nm["wall_seconds"] / max(cam["wall_seconds"], 0.1), 1)
+        finally:
+            lab.send_signal(signal.SIGINT)
+            lab.wait(timeout=60)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"scan_{args.devices}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in result.items() if k != "probes"}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
