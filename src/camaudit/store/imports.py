@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from camaudit.errors import EvidenceFormatError
 from camaudit.models import Audit, Evidence, utcnow
 from camaudit.store.db import Store, insert_evidence
 from camaudit.store.tables import AuditRow
@@ -22,8 +23,8 @@ def atomic_import(
 ) -> tuple[Audit, int]:
     """Store every record of ``evidence`` under a new audit in ONE transaction.
 
-    If the iterator raises (a bad line, an unreadable file) or the process dies, the transaction
-    is rolled back: the database holds no trace of the import. Returns the audit and the number
+    If the iterator raises (a bad line, an unreadable file), yields nothing, or the process dies,
+    the transaction is rolled back: the database holds no trace of the import. Returns the audit and the number
     of evidence records read.
     """
     count = 0
@@ -47,6 +48,12 @@ def atomic_import(
             count += 1
             if progress is not None and count % 1000 == 0:
                 progress(count)
+        if count == 0:
+            # Nothing recognisable: most likely the wrong format. Roll back the empty audit.
+            raise EvidenceFormatError(
+                f"no {kind.removeprefix('import:')} records found (is this the right format?)",
+                source=str((params or {}).get("file", "")) or None,
+            )
         row.finished = utcnow()
         audit = Audit(kind, org, site, row.id, started, row.finished, "done", params or {})
     if progress is not None:
