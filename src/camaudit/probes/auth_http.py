@@ -18,8 +18,27 @@ from camaudit.net.digest import (
     offers_basic,
     parse_challenges,
 )
-from camaudit.probes.base import ProbeContext, ProbeStatus, RunBudget, observed
+from camaudit.probes.base import ProbeContext, ProbeResult, ProbeStatus, RunBudget, observed
 from camaudit.probes.http_request import Outcome, Request, client_tls_context, exchange
+
+#: Ports on which authenticated inventory speaks TLS.
+TLS_PORTS = frozenset({443, 8443})
+
+
+def authenticated_start(
+    name: str, ip: str, port: int, ctx: ProbeContext, *, steps: float = 3.0
+) -> tuple[ProbeResult, AuthenticatedClient | None, RunBudget]:
+    """The common opening of a credentialed probe: a SKIPPED result when the user gave no
+    credential for this address, else a NO_RESPONSE result and a client bound to a run budget."""
+    result = ProbeResult(name, ip, port, ProbeStatus.SKIPPED)
+    budget = RunBudget(ctx.timeout, steps=steps)
+    credential = ctx.credential_for(ip, name)
+    if credential is None:
+        result.detail = "no credentials supplied for this address"
+        return result, None, budget
+    result.status = ProbeStatus.NO_RESPONSE
+    client = AuthenticatedClient(ctx, ip, port, credential, budget, tls=port in TLS_PORTS)
+    return result, client, budget
 
 
 class AuthenticatedClient:

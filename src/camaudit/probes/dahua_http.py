@@ -8,13 +8,12 @@ from the first challenge is re-used for the later actions (one 401 round trip pe
 from __future__ import annotations
 
 from camaudit.models import EvidenceKind
-from camaudit.probes.auth_http import AuthenticatedClient
-from camaudit.probes.base import ProbeContext, ProbeResult, ProbeStatus, RunBudget, Timer
+from camaudit.probes.auth_http import authenticated_start
+from camaudit.probes.base import ProbeContext, ProbeResult, ProbeStatus, Timer
 from camaudit.probes.http_request import Request
 
 #: Read-only magicBox actions (protocols.md §5.1), in the order they are asked.
 ACTIONS: tuple[str, ...] = ("getSystemInfo", "getDeviceType", "getSoftwareVersion", "getVendor")
-TLS_PORTS = frozenset({443, 8443})
 _KV_LINE = b"="
 
 
@@ -26,14 +25,9 @@ class DahuaHttpProbe:
 
     async def run(self, ip: str, port: int, ctx: ProbeContext) -> ProbeResult:
         timer = Timer()
-        result = ProbeResult(self.name, ip, port, ProbeStatus.SKIPPED)
-        credential = ctx.credential_for(ip, self.name)
-        if credential is None:
-            result.detail = "no credentials supplied for this address"
+        result, client, budget = authenticated_start(self.name, ip, port, ctx)
+        if client is None:
             return result
-        budget = RunBudget(ctx.timeout, steps=3.0)
-        client = AuthenticatedClient(ctx, ip, port, credential, budget, tls=port in TLS_PORTS)
-        result.status = ProbeStatus.NO_RESPONSE
         for action in ACTIONS:
             if budget.exhausted:
                 result.detail = "run budget exhausted before every action was asked"

@@ -8,12 +8,11 @@ it sends nothing and reports ``SKIPPED``. Evidence: ``isapi`` (the deviceInfo XM
 from __future__ import annotations
 
 from camaudit.models import EvidenceKind
-from camaudit.probes.auth_http import AuthenticatedClient
-from camaudit.probes.base import ProbeContext, ProbeResult, ProbeStatus, RunBudget, Timer
+from camaudit.probes.auth_http import authenticated_start
+from camaudit.probes.base import ProbeContext, ProbeResult, ProbeStatus, Timer
 from camaudit.probes.http_request import Request
 
 DEVICE_INFO = "/ISAPI/System/deviceInfo"
-TLS_PORTS = frozenset({443, 8443})
 
 
 class IsapiProbe:
@@ -24,13 +23,9 @@ class IsapiProbe:
 
     async def run(self, ip: str, port: int, ctx: ProbeContext) -> ProbeResult:
         timer = Timer()
-        result = ProbeResult(self.name, ip, port, ProbeStatus.SKIPPED)
-        credential = ctx.credential_for(ip, self.name)
-        if credential is None:
-            result.detail = "no credentials supplied for this address"
+        result, client, _budget = authenticated_start(self.name, ip, port, ctx)
+        if client is None:
             return result
-        budget = RunBudget(ctx.timeout, steps=3.0)
-        client = AuthenticatedClient(ctx, ip, port, credential, budget, tls=port in TLS_PORTS)
         out = await client.request(
             Request("GET", DEVICE_INFO, (("Accept", "application/xml, text/xml, */*"),))
         )
