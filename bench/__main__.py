@@ -1,26 +1,50 @@
-"""Run the benchmarks: ``python -m bench [accuracy|throughput|all]`` (``make bench`` runs all).
+"""Run benchmarks: ``python -m bench NAME [ARGS...]`` or ``python -m bench all`` (``make bench``).
 
-Results go to bench/results/ (JSON, and Markdown where a table reads better).
+Names: accuracy (corpus, with nmap -sV side by side), throughput (identification), importers
+(1M Shodan records, 1M pcap packets), lab (5,000-device lab scale), scan (1,024-device lab
+with hostile personas, camaudit vs nmap), scan5000 (5,000-device scan). Results go to
+bench/results/; see bench/README.md. ``all`` takes about 20-30 minutes on 2 cores.
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
-from bench import accuracy, throughput
+COMMANDS: dict[str, list[str]] = {
+    "accuracy": ["bench.accuracy"],
+    "throughput": ["bench.throughput"],
+    "importers": ["bench.importers_bench"],
+    "lab": ["bench.lab_scale"],
+    "scan": [
+        "bench.scan_bench",
+        "--devices",
+        "1024",
+        "--fleet",
+        "bench-1024",
+        "--subnet",
+        "127.60.0.0/20",
+    ],
+    "scan5000": ["bench.scan_bench", "--devices", "5000", "--subnet", "127.64.0.0/18", "--no-nmap"],
+}
 
 
 def main(argv: list[str]) -> int:
     which = argv[0] if argv else "all"
-    rest = argv[1:]
-    if which in ("accuracy", "all"):
-        accuracy.main(rest if which == "accuracy" else [])
-    if which in ("throughput", "all"):
-        throughput.main(rest if which == "throughput" else [])
-    if which not in ("accuracy", "throughput", "all"):
-        print(f"unknown benchmark {which!r}: accuracy, throughput or all", file=sys.stderr)
+    names = list(COMMANDS) if which == "all" else [which]
+    unknown = [n for n in names if n not in COMMANDS]
+    if unknown:
+        print(
+            f"unknown benchmark {which!r}; choose from: all, {', '.join(COMMANDS)}", file=sys.stderr
+        )
         return 2
-    return 0
+    rc = 0
+    for name in names:
+        args = COMMANDS[name] + (argv[1:] if which != "all" else [])
+        print(f"== bench {name}", flush=True)
+        # Each benchmark in its own process: peak-memory figures are then its own.
+        rc |= subprocess.call([sys.executable, "-m", *args])
+    return rc
 
 
 raise SystemExit(main(sys.argv[1:]))

@@ -123,7 +123,13 @@ async def _serve(
             payload = http_response(raw.decode("utf-8", "replace"), item.kind)
         greet = item.kind in GREETING_KINDS
 
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, payload: bytes = payload, greet: bool = greet, rtsp: bool = item.kind == "rtsp") -> None:
+        async def handle(
+            reader: asyncio.StreamReader,
+            writer: asyncio.StreamWriter,
+            payload: bytes = payload,
+            greet: bool = greet,
+            rtsp: bool = item.kind == "rtsp",
+        ) -> None:
             try:
                 if not greet:
                     # Like a real server: answer requests of its own protocol; to anything else
@@ -133,7 +139,11 @@ async def _serve(
                         return
                     own = rb"RTSP/1\.0" if rtsp else rb"HTTP/1\.[01]"
                     if not re.match(rb"^[A-Z]{3,10} \S+ " + own, data):
-                        writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n" if not rtsp else b"RTSP/1.0 400 Bad Request\r\n\r\n")
+                        writer.write(
+                            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            if not rtsp
+                            else b"RTSP/1.0 400 Bad Request\r\n\r\n"
+                        )
                         await writer.drain()
                         return
                 writer.write(payload)

@@ -32,10 +32,24 @@ FAMILIES = ("Hikvision", "Dahua")
 
 
 def start_lab(devices: int, subnet: str, truth: Path, spec: str | None) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "camaudit", "lab", "run", "--devices", str(devices),
-           "--subnet", subnet, "--truth", str(truth)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "camaudit",
+        "lab",
+        "run",
+        "--devices",
+        str(devices),
+        "--subnet",
+        subnet,
+        "--truth",
+        str(truth),
+    ]
     if spec:
-        cmd += ["--fleet", spec]
+        from camaudit.lab.fleet import FLEET_DIR
+
+        packaged = FLEET_DIR / f"{spec}.yaml"
+        cmd += ["--fleet", str(packaged if packaged.exists() else spec)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
     while not truth.exists():  # the lab writes its ground truth once every device is bound
@@ -55,7 +69,11 @@ def score(truth: list[dict[str, Any]], found: dict[str, str | None]) -> dict[str
         recall[fam] = f"{sum(found.get(d['ip']) == fam for d in members)}/{len(members)}"
     hostile = [d["ip"] for d in truth if not d.get("manufacturer")]
     false = [ip for ip in hostile if found.get(ip) in FAMILIES]
-    false += [d["ip"] for d in real if found.get(d["ip"]) in FAMILIES and d["manufacturer"] != found.get(d["ip"])]
+    false += [
+        d["ip"]
+        for d in real
+        if found.get(d["ip"]) in FAMILIES and d["manufacturer"] != found.get(d["ip"])
+    ]
     return {
         "devices": len(real),
         "hostile": len(hostile),
@@ -64,17 +82,42 @@ def score(truth: list[dict[str, Any]], found: dict[str, str | None]) -> dict[str
         "family_recall": recall,
         "false_restricted_claims": false,
         "misses": [
-            {"ip": d["ip"], "persona": d.get("persona"), "expected": d["manufacturer"], "got": found.get(d["ip"])}
-            for d in real if found.get(d["ip"]) != d["manufacturer"]
+            {
+                "ip": d["ip"],
+                "persona": d.get("persona"),
+                "expected": d["manufacturer"],
+                "got": found.get(d["ip"]),
+            }
+            for d in real
+            if found.get(d["ip"]) != d["manufacturer"]
         ][:50],
     }
 
 
-def run_camaudit(subnet: str, offset: int, workdir: Path) -> tuple[dict[str, str | None], dict[str, Any]]:
+def run_camaudit(
+    subnet: str, offset: int, workdir: Path
+) -> tuple[dict[str, str | None], dict[str, Any]]:
     out = workdir / "devices.json"
-    cmd = [sys.executable, "-m", "camaudit", "scan", subnet, "--db", f"sqlite:///{workdir / 'scan.db'}",
-           "--json", str(out), "--quiet", "--rate", "0", "--concurrency", "1024", "--timeout", "2",
-           "--port-offset", str(offset)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "camaudit",
+        "scan",
+        subnet,
+        "--db",
+        f"sqlite:///{workdir / 'scan.db'}",
+        "--json",
+        str(out),
+        "--quiet",
+        "--rate",
+        "0",
+        "--concurrency",
+        "1024",
+        "--timeout",
+        "2",
+        "--port-offset",
+        str(offset),
+    ]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, env={**os.environ, "CAMAUDIT_DB": ""})
     wall = time.perf_counter() - t0
@@ -83,16 +126,36 @@ def run_camaudit(subnet: str, offset: int, workdir: Path) -> tuple[dict[str, str
     return found, {"wall_seconds": round(wall, 1), "peak_rss_mb_children": rss}
 
 
-def run_nmap(truth: list[dict[str, Any]], workdir: Path) -> tuple[dict[str, str | None], dict[str, Any]]:
+def run_nmap(
+    truth: list[dict[str, Any]], workdir: Path
+) -> tuple[dict[str, str | None], dict[str, Any]]:
     import defusedxml.ElementTree as safe_et
 
-    ports = sorted({p for d in truth for proto, p in d.get("ports", {}).items()
-                    if proto not in ("wsd", "sadp", "dhip", "ssdp", "mdns")})
+    ports = sorted(
+        {
+            p
+            for d in truth
+            for proto, p in d.get("ports", {}).items()
+            if proto not in ("wsd", "sadp", "dhip", "ssdp", "mdns")
+        }
+    )
     hosts = workdir / "hosts.txt"
     hosts.write_text("\n".join(d["ip"] for d in truth) + "\n")
     out = workdir / "nmap.xml"
-    cmd = ["nmap", "-sV", "--version-light", "-T4", "-Pn", "-n", "-p", ",".join(map(str, ports)),
-           "-iL", str(hosts), "-oX", str(out)]
+    cmd = [
+        "nmap",
+        "-sV",
+        "--version-light",
+        "-T4",
+        "-Pn",
+        "-n",
+        "-p",
+        ",".join(map(str, ports)),
+        "-iL",
+        str(hosts),
+        "-oX",
+        str(out),
+    ]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True)
     wall = time.perf_counter() - t0
@@ -104,7 +167,8 @@ def run_nmap(truth: list[dict[str, Any]], workdir: Path) -> tuple[dict[str, str 
             continue
         text = " ".join(
             " ".join(svc.get(a, "") for a in ("product", "version", "extrainfo", "devicetype"))
-            + " " + " ".join(c.text or "" for c in svc.findall("cpe"))
+            + " "
+            + " ".join(c.text or "" for c in svc.findall("cpe"))
             for svc in host.iter("service")
         )
         found[addr.get("addr", "")] = maker_named(text, kb)
