@@ -16,8 +16,8 @@ try:
 except ImportError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
-from camaudit.lab import Fleet, LabDevice, load_personas
-from camaudit.lab.fleet import allocate_addresses, make_device, parse_subnet
+from camaudit.lab import Fleet, LabDevice, build_fleet, load_personas
+from camaudit.lab.fleet import allocate_addresses, load_fleet_spec, make_device, parse_subnet
 
 # Unprivileged ports (HTTP 80 -> 20080) so the tests pass as root and as a normal user.
 TEST_PORT_OFFSET = 20000
@@ -92,3 +92,9 @@ def pinned_fleet(subnet: str, wanted: list[tuple[str, str]], seed: int = 1) -> F
         )
         devices.append(device)
     return Fleet(devices, subnet, seed, TEST_PORT_OFFSET, personas)
+
+
+def hostile_fleet(subnet: str, port_offset: int = TEST_PORT_OFFSET) -> Fleet:
+    """The packaged hostile fleet (one device per hostile persona) moved to ``subnet``."""
+    spec = load_fleet_spec("hostile")
+    return build_fleet(mix=spec["mix"], subnet=subnet, seed=spec["seed"], port_offset=port_offset)

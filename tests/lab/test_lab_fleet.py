@@ -130,7 +130,7 @@ def test_zero_devices_rejected(subnet: str) -> None:
 def test_truth_contract(subnet: str, tmp_path: Path) -> None:
     fleet = build_fleet(devices=3, subnet=subnet, seed=9, port_offset=TEST_PORT_OFFSET)
     truth = fleet.truth()
-    assert set(truth) == {"devices", "subnet", "seed", "port_offset"}
+    assert set(truth) == {"devices", "subnet", "seed", "port_offset", "network"}
     assert truth["subnet"] == subnet and truth["seed"] == 9
     assert truth["port_offset"] == TEST_PORT_OFFSET
     for device in truth["devices"]:

@@ -15,7 +15,7 @@ import yaml
 
 import camaudit.lab
 from camaudit.errors import LabError
-from camaudit.lab import load_personas
+from camaudit.lab import Persona, load_personas
 from camaudit.lab.fleet import make_device
 from camaudit.lab.icons import make_icon
 from camaudit.lab.persona import PERSONA_DIR, REQUEST_NAMES, parse_persona
@@ -190,8 +190,12 @@ def test_catalogue_covers_makers_labels_and_types() -> None:
     assert {"camera", "nvr", "dvr"} <= types
 
 
+def _well_behaved() -> list[Persona]:
+    return [p for p in load_personas().values() if p.hostile is None]
+
+
 def test_families_speak_their_makers_protocols() -> None:
-    for persona in load_personas().values():
+    for persona in _well_behaved():
         assert "http" in persona.ports, persona.id
         assert "rtsp" in persona.ports, persona.id
         if persona.manufacturer == "Hikvision":
@@ -210,6 +214,10 @@ def test_families_speak_their_makers_protocols() -> None:
 def test_mac_blocks_belong_to_the_maker_or_label() -> None:
     registrants = _registrants()
     for persona in load_personas().values():
+        if persona.hostile is not None:  # no maker: a locally administered range
+            assert persona.manufacturer is None and persona.brand is None, persona.id
+            assert all(int(prefix[:2], 16) & 0x02 for prefix in persona.oui), persona.id
+            continue
         for prefix in persona.oui:
             if persona.manufacturer == "Xiongmai":  # no IEEE block: locally administered
                 assert int(prefix[:2], 16) & 0x02, prefix

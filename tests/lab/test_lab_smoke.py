@@ -1,4 +1,5 @@
-"""Every persona, every port: one device of each persona answers each protocol it serves."""
+"""Every well-behaved persona, every port: one device of each answers each protocol it serves
+(hostile personas have their own tests, tests/lab/test_lab_hostile.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from camaudit.lab.dns_message import parse_message
 from tests.lab import lab_clients as client
 from tests.lab.lab_helpers import TEST_PORT_OFFSET, request, unique_subnet
 
-PERSONAS = sorted(load_personas())
+PERSONAS = sorted(pid for pid, p in load_personas().items() if p.hostile is None)
 
 
 def _http(device: LabDevice, port: int) -> None:

@@ -32,7 +32,9 @@ def _packets(path):
                 yield eth.data
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("tcpdump") is None, reason="needs root and tcpdump")
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("tcpdump") is None, reason="needs root and tcpdump"
+)
 def test_no_packet_to_out_of_scope_addresses(tmp_path, loopback_subnet):
     net = ipaddress.ip_network(loopback_subnet)
     fleet = build_fleet(devices=20, subnet=loopback_subnet, port_offset=0)
@@ -46,15 +48,17 @@ def test_no_packet_to_out_of_scope_addresses(tmp_path, loopback_subnet):
     pcap = tmp_path / "lo.pcap"
     dump = subprocess.Popen(
         ["tcpdump", "-i", "lo", "-U", "-n", "-w", str(pcap), "net", str(net)],
-        stderr=subprocess.PIPE, text=True,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert dump.stderr is not None
         line = dump.stderr.readline()  # "listening on lo ..." once the capture is live
         assert "listening" in line, line
         with LabThread(fleet), Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
-            result = api.scan(targets, exclude=exclude, store=store,
-                              options=ScanOptions(timeout=1.0, rate=0))
+            result = api.scan(
+                targets, exclude=exclude, store=store, options=ScanOptions(timeout=1.0, rate=0)
+            )
     finally:
         dump.terminate()
         dump.wait(timeout=10)

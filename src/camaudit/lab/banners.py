@@ -18,13 +18,13 @@ import hmac
 import logging
 
 from camaudit.lab.banner_spec import FtpSpec, TelnetSpec
-from camaudit.lab.base import ServiceContext, tcp_listener
+from camaudit.lab.base import ListeningService, ServiceContext, tcp_listener
 from camaudit.lab.templates import render
 
 logger = logging.getLogger(__name__)
 
 
-class LineService:
+class LineService(ListeningService):
     """A TCP listener that greets and then talks line by line (subclasses define the dialogue)."""
 
     name = "line"
@@ -39,14 +39,6 @@ class LineService:
         self._server = await asyncio.start_server(
             self._on_connection, sock=sock, limit=settings.line_max
         )
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-
-    async def wait_closed(self) -> None:
-        if self._server is not None:
-            await self._server.wait_closed()
 
     async def _on_connection(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter

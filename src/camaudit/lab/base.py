@@ -2,7 +2,9 @@
 and a tracker for live connections (so the lab can stop without leaving tasks behind).
 
 A protocol module provides ``async def start(ctx: ServiceContext) -> Service`` and is listed in
-:mod:`camaudit.lab.services`. It binds ``ctx.ip:ctx.port`` only (always a 127/8 address).
+:mod:`camaudit.lab.services`. It binds ``ctx.ip:ctx.port`` only: a 127/8 address, or in the
+namespace mode an address of the lab's private range inside a namespace the lab created
+(:mod:`camaudit.lab.netns`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import contextlib
 import socket
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -47,6 +50,11 @@ class LabSettings:
     udp_max_amplification: float = 12.0  # reply bytes <= this x request bytes...
     udp_min_reply_allowance: int = 1400  # ...or this many bytes, whichever is larger
     wsse_max_age: float = 300.0  # WS-UsernameToken Created must be this fresh (seconds)
+    hostile_max_seconds: float = 120.0  # a hostile connection (tarpit, drip...) ends after this
+    hostile_max_connections: int = 64  # per hostile endpoint; more are closed at once
+    hostile_wait_timeout: float = 5.0  # how long a hostile stream waits for the request
+    hostile_max_request: int = 16 * 1024  # bytes of a request a hostile stream reads
+    udp_flood_starts: float = 1.0  # floods per second per source (burst 2)
 
 
 class ConnectionTracker:
@@ -84,6 +92,9 @@ class LabResources:
 
     boot_time: float = field(default_factory=time.time)
     tls: TlsStore | None = None  # certificates and contexts, built on first use
+    # What hostile devices noticed, e.g. "xxe-fetch 127.61.0.10" when a client resolved an
+    # external entity (tests assert scanners never do).
+    events: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +142,30 @@ def udp_socket(ip: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+class ListeningService:
+    """The lifecycle every TCP service shares: an ``asyncio.Server`` in ``_server``."""
+
+    _server: asyncio.Server | None = None
+
+    def stop_accepting(self) -> None:
+        """Take no new connections but keep the listener for a moment, so that connections
+        accepted just before still reach their handlers (closing the server at once strands
+        them: Python 3.11 then never closes the socket it accepted)."""
+        server = self._server
+        if server is not None and server.is_serving():
+            loop = server.get_loop()
+            for sock in server.sockets:
+                loop.remove_reader(sock.fileno())
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+    async def wait_closed(self) -> None:
+        if self._server is not None:
+            await self._server.wait_closed()
 
 
 class Service(Protocol):

@@ -2,7 +2,9 @@
 
 ``build_fleet`` is deterministic for a seed: each device draws its model, firmware, MAC, serial,
 variables and password from its own RNG seeded by (seed, index, persona), so adding devices at the
-end does not change the ones before. Only 127.0.0.0/8 is accepted.
+end does not change the ones before. Only 127.0.0.0/8 is accepted, or in the namespace mode
+(``netns=True``) the private range :data:`NETNS_NETWORK`, which exists only inside the network
+namespaces the lab creates (:mod:`camaudit.lab.netns`).
 """
 
 from __future__ import annotations
@@ -27,11 +29,15 @@ from camaudit.lab.persona import Persona, load_personas, rotation_order
 from camaudit.lab.templates import resolve_vars
 
 LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
+# The namespace mode's addresses: configured only inside the lab's own namespaces, never in the
+# host's, so nothing outside them can send there (design.md, "multicast tests").
+NETNS_NETWORK = ipaddress.IPv4Network("10.231.0.0/16")
+DEFAULT_NETNS_SUBNET = str(NETNS_NETWORK)
 FLEET_DIR = Path(__file__).parent / "fleets"
 FIRST_HOST_OFFSET = 10
 UNPRIVILEGED_OFFSET = 10000
 DEFAULT_SUBNET = "127.20.0.0/16"
-_SPEC_KEYS = {"seed", "subnet", "mix", "devices", "port_offset", "description"}
+_SPEC_KEYS = {"seed", "subnet", "mix", "devices", "port_offset", "description", "shuffle"}
 
 
 @dataclass(slots=True)
@@ -79,21 +85,25 @@ class Fleet:
     seed: int
     port_offset: int
     personas: dict[str, Persona] = field(default_factory=dict, repr=False, compare=False)
+    netns: bool = False  # addresses live inside the lab's network namespaces
 
     def truth(self) -> dict[str, Any]:
-        """Ground truth (contract): devices plus subnet, seed and port offset."""
+        """Ground truth (contract): devices plus subnet, seed, port offset and network mode."""
         return {
             "devices": [device.truth() for device in self.devices],
             "subnet": self.subnet,
             "seed": self.seed,
             "port_offset": self.port_offset,
+            "network": "netns" if self.netns else "loopback",
         }
 
-    def write_truth(self, path: str | Path) -> None:
+    def write_truth(self, path: str | Path, extra: Mapping[str, Any] | None = None) -> None:
+        """Write :meth:`truth` (plus ``extra`` top-level keys) as JSON."""
         target = Path(path)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(json.dumps(self.truth(), indent=2) + "\n", encoding="utf-8")
+            truth = {**self.truth(), **(extra or {})}
+            target.write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             raise LabError(f"cannot write ground truth to {target}: {exc}") from exc
 
@@ -104,16 +114,17 @@ class Fleet:
         raise KeyError(ip)
 
 
-def parse_subnet(subnet: str) -> ipaddress.IPv4Network:
-    """Parse a CIDR and insist it lies inside 127.0.0.0/8."""
+def parse_subnet(subnet: str, *, netns: bool = False) -> ipaddress.IPv4Network:
+    """Parse a CIDR and insist it lies inside 127.0.0.0/8 (inside :data:`NETNS_NETWORK` in the
+    namespace mode)."""
     try:
         network = ipaddress.ip_network(str(subnet).strip(), strict=False)
     except ValueError as exc:
         raise LabError(f"lab subnet {subnet!r} is not a valid CIDR: {exc}") from exc
-    if not isinstance(network, ipaddress.IPv4Network) or not network.subnet_of(LOOPBACK):
-        raise LabError(
-            f"lab subnet {subnet} is outside 127.0.0.0/8: the lab only binds loopback addresses"
-        )
+    allowed = NETNS_NETWORK if netns else LOOPBACK
+    if not isinstance(network, ipaddress.IPv4Network) or not network.subnet_of(allowed):
+        where = "the namespaces' private range" if netns else "loopback addresses"
+        raise LabError(f"lab subnet {subnet} is outside {allowed}: the lab only binds {where}")
     return network
 
 
@@ -166,17 +177,26 @@ def load_fleet_spec(spec: str | Path) -> dict[str, Any]:
     return data
 
 
+def _rotation(devices: int, personas: Mapping[str, Persona], minimum: int = 1) -> list[str]:
+    order = rotation_order(personas)
+    if not order:
+        raise LabError("no persona is in the default rotation; give a mix")
+    if isinstance(devices, bool) or not isinstance(devices, int) or devices < minimum:
+        raise LabError(f"a fleet needs at least {minimum} device(s) here (got {devices!r})")
+    return [order[i % len(order)] for i in range(devices)]
+
+
 def _plan(
-    devices: int, mix: Mapping[str, int] | None, personas: Mapping[str, Persona]
+    devices: int,
+    mix: Mapping[str, int] | None,
+    personas: Mapping[str, Persona],
+    *,
+    fill: bool = False,
 ) -> list[str]:
-    """Persona id per device, in address order (a mix is interleaved round-robin)."""
+    """Persona id per device, in address order (a mix is interleaved round-robin). With
+    ``fill``, the devices beyond the mix's count follow the default rotation."""
     if mix is None:
-        order = rotation_order(personas)
-        if not order:
-            raise LabError("no persona is in the default rotation; give a mix")
-        if isinstance(devices, bool) or not isinstance(devices, int) or devices < 1:
-            raise LabError(f"a fleet needs at least one device (got {devices!r})")
-        return [order[i % len(order)] for i in range(devices)]
+        return _rotation(devices, personas)
     if not isinstance(mix, Mapping) or not mix:
         raise LabError("a fleet mix must map persona ids to device counts")
     remaining: dict[str, int] = {}
@@ -192,6 +212,10 @@ def _plan(
             if remaining[pid]:
                 plan.append(pid)
                 remaining[pid] -= 1
+    if fill:
+        if isinstance(devices, bool) or not isinstance(devices, int) or devices < len(plan):
+            raise LabError(f"fleet devices ({devices!r}) fewer than the mix's {len(plan)}")
+        plan += _rotation(devices - len(plan), personas, minimum=0)
     if not plan:
         raise LabError("a fleet needs at least one device (the mix counts are all zero)")
     return plan
@@ -288,35 +312,54 @@ def make_device(
 
 def build_fleet(
     devices: int = 3,
-    subnet: str = DEFAULT_SUBNET,
+    subnet: str | None = None,
     seed: int = 1,
     mix: dict[str, int] | None = None,
     spec: str | Path | None = None,
     port_offset: int | None = None,
     personas: Mapping[str, Persona] | None = None,
+    *,
+    fill: bool = False,
+    shuffle: bool = False,
+    netns: bool = False,
 ) -> Fleet:
     """Build a deterministic fleet.
 
     ``mix`` ({persona id: count}) overrides ``devices``; without it devices rotate through the
-    personas that have a ``rotation`` rank. ``spec`` is a fleet YAML file (or the name of a
-    packaged one, e.g. ``"demo"``) whose ``seed``, ``subnet``, ``mix``, ``devices`` and
-    ``port_offset`` replace the corresponding arguments; an explicit ``port_offset`` argument still
-    wins. ``port_offset=None`` means: 0 if privileged ports can be bound here, else 10000.
+    personas that have a ``rotation`` rank (hostile personas never have one). With ``fill`` the
+    mix gives some devices and the rotation the rest, up to ``devices``; ``shuffle`` scatters the
+    devices over the addresses (seeded). ``spec`` is a fleet YAML file (or the name of a packaged
+    one, e.g. ``"demo"``) whose ``seed``, ``subnet``, ``mix``, ``devices``, ``shuffle`` and
+    ``port_offset`` replace the corresponding arguments (a spec with both ``devices`` and ``mix``
+    fills); an explicit ``port_offset`` argument still wins. ``port_offset=None`` means: 0 if
+    privileged ports can be bound here, else 10000.
+
+    ``netns=True`` builds for the namespace mode: addresses in :data:`NETNS_NETWORK` (default
+    ``subnet`` the whole range; a spec's loopback subnet is replaced by it) and port offset 0.
     """
+    if subnet is None:
+        subnet = DEFAULT_NETNS_SUBNET if netns else DEFAULT_SUBNET
     if spec is not None:
         data = load_fleet_spec(spec)
         seed = data.get("seed", seed)
-        subnet = data.get("subnet", subnet)
+        if "subnet" in data and (not netns or _inside(data["subnet"], NETNS_NETWORK)):
+            subnet = data["subnet"]
         mix = data.get("mix", mix)
         devices = data.get("devices", devices)
+        fill = fill or ("mix" in data and "devices" in data)
+        shuffle = bool(data.get("shuffle", shuffle))
         if port_offset is None:
             port_offset = data.get("port_offset")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise LabError(f"fleet seed must be an integer (got {seed!r})")
-    network = parse_subnet(subnet)
+    network = parse_subnet(subnet, netns=netns)
     catalogue = dict(personas) if personas is not None else load_personas()
-    plan = _plan(devices, mix, catalogue)
+    plan = _plan(devices, mix, catalogue, fill=fill)
+    if shuffle:
+        random.Random(f"camaudit-lab-plan|{seed}").shuffle(plan)
     addresses = allocate_addresses(network, len(plan))
+    if port_offset is None and netns:
+        port_offset = 0  # root, inside namespaces of our own
     if port_offset is None:
         low = [p for pid in set(plan) for p in catalogue[pid].ports.values() if p < 1024]
         port_offset = detect_port_offset(addresses[0], min(low)) if low else 0
@@ -342,4 +385,13 @@ def build_fleet(
         seed=seed,
         port_offset=port_offset,
         personas=catalogue,
+        netns=netns,
     )
+
+
+def _inside(subnet: Any, network: ipaddress.IPv4Network) -> bool:
+    try:
+        candidate = ipaddress.ip_network(str(subnet).strip(), strict=False)
+    except ValueError:
+        return False
+    return isinstance(candidate, ipaddress.IPv4Network) and candidate.subnet_of(network)

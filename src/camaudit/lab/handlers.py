@@ -12,8 +12,9 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from camaudit.lab.http_messages import HttpRequest, HttpResponse
@@ -31,6 +32,7 @@ class RequestContext:
     secret: bytes
     render: Callable[[str], str]
     base_headers: list[tuple[str, str]]
+    events: Counter[str] = field(default_factory=Counter)  # the lab's LabResources.events
 
 
 Handler = Callable[[HttpRequest, RequestContext, Mapping[str, Any]], Awaitable[HttpResponse]]
@@ -199,3 +201,48 @@ async def reolink_api(
         return _reolink_reply(ctx, [{"cmd": command, "code": 0, "value": {"DevInfo": info}}])
     error = {"detail": "not support", "rspCode": -9}
     return _reolink_reply(ctx, [{"cmd": command, "code": 1, "error": error}])
+
+
+MAX_XML_DEPTH = 200_000
+
+
+@register_handler("xxe_canary")
+async def xxe_canary(
+    request: HttpRequest, ctx: RequestContext, args: Mapping[str, Any]
+) -> HttpResponse:
+    """The target of a hostile persona's external XML entity: a request here means a client
+    resolved the entity (counted as ``xxe-fetch <device ip>`` in the lab's events)."""
+    ctx.events[f"xxe-fetch {ctx.device.ip}"] += 1
+    headers = [*ctx.base_headers, ("Content-Type", "text/plain")]
+    return HttpResponse(status=200, headers=headers, body=b"camaudit-lab-xxe-canary\n")
+
+
+@register_handler("deep_xml")
+async def deep_xml(
+    request: HttpRequest, ctx: RequestContext, args: Mapping[str, Any]
+) -> HttpResponse:
+    """An XML document nested ``args.depth`` elements deep (at most MAX_XML_DEPTH), closed
+    properly unless ``args.closed`` is false."""
+    depth = max(1, min(int(args.get("depth", 10_000)), MAX_XML_DEPTH))
+    tag = str(args.get("tag", "a"))
+    closing = f"</{tag}>" * depth if args.get("closed", True) else ""
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n{f"<{tag}>" * depth}{closing}\n'.encode()
+    content_type = str(args.get("content_type", "application/xml"))
+    headers = [*ctx.base_headers, ("Content-Type", content_type)]
+    return HttpResponse(status=200, headers=headers, body=body)
+
+
+@register_handler("quadratic_xml")
+async def quadratic_xml(
+    request: HttpRequest, ctx: RequestContext, args: Mapping[str, Any]
+) -> HttpResponse:
+    """The "quadratic blowup": one internal entity of ``args.size`` characters referenced
+    ``args.refs`` times (each at most 100,000), a small document that expands enormously."""
+    size = max(1, min(int(args.get("size", 20_000)), 100_000))
+    refs = max(1, min(int(args.get("refs", 10_000)), 100_000))
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE r [<!ENTITY a "{"x" * size}">]>\n'
+        f"<r>{'&a;' * refs}</r>\n"
+    ).encode()
+    headers = [*ctx.base_headers, ("Content-Type", str(args.get("content_type", "text/xml")))]
+    return HttpResponse(status=200, headers=headers, body=body)

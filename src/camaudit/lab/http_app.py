@@ -42,6 +42,7 @@ class PersonaApp:
         self.spec = spec
         self.device = ctx.device
         self.secret = ctx.secret
+        self.events = ctx.resources.events
         self.ip, self.port = ctx.ip, ctx.port
         self.base: dict[str, str] = {**ctx.device.context, "port": str(ctx.port)}
         self.nonces: NonceFactory | None = None
@@ -88,6 +89,7 @@ class PersonaApp:
             secret=self.secret,
             render=lambda template: render(template, context),
             base_headers=self._headers((), context),
+            events=self.events,
         )
         return await HANDLERS[route.handler](request, handler_ctx, route.args)
 

@@ -20,7 +20,7 @@ import logging
 import ssl
 from typing import Any, Protocol
 
-from camaudit.lab.base import ServiceContext, tcp_listener
+from camaudit.lab.base import ListeningService, ServiceContext, tcp_listener
 from camaudit.lab.http_app import PersonaApp
 from camaudit.lab.http_messages import (
     HttpParseError,
@@ -46,7 +46,7 @@ class HttpApp(Protocol):
     async def handle(self, request: HttpRequest) -> HttpResponse: ...
 
 
-class HttpService:
+class HttpService(ListeningService):
     """An HTTP listener for one device on one address and port."""
 
     def __init__(self, ctx: ServiceContext, app: HttpApp | None = None) -> None:
@@ -60,14 +60,6 @@ class HttpService:
         self._server = await asyncio.start_server(
             self._on_connection, sock=sock, limit=self.settings.http_max_head
         )
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-
-    async def wait_closed(self) -> None:
-        if self._server is not None:
-            await self._server.wait_closed()
 
     async def _on_connection(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter

@@ -3,12 +3,13 @@
 A persona names the maker and label, the models and firmware to draw from, MAC prefixes, a serial
 template, default credentials, the ports it serves and one section per protocol (``http:``,
 ``tls:``, ``rtsp:``, ``onvif:``, ``sadp:``, ``dhip:``, ``ssdp:``, ``mdns:``, ``ftp:``,
-``telnet:``). A file may start from another persona with ``extends:`` (see
-:mod:`camaudit.lab.persona_inherit`). Variables (``vars:``) give each device its own strings; they can
-be overridden per firmware era (``eras:``, matched by regex on the firmware), per model and per
-firmware entry, and ``firmware_pattern`` named groups become variables too. Any name overridden
-in an era, model or firmware entry must also be declared in ``vars:`` (its default), so every
-device has every variable.
+``telnet:``), and for hostile personas ``hostile:`` (ports that misbehave on purpose, see
+:mod:`camaudit.lab.hostile_spec`). A file may start from another persona with ``extends:``
+(see :mod:`camaudit.lab.persona_inherit`). Variables (``vars:``) give each device its own
+strings; they can be overridden per firmware era (``eras:``, matched by regex on the firmware),
+per model and per firmware entry, and ``firmware_pattern`` named groups become variables too.
+Any name overridden in an era, model or firmware entry must also be declared in ``vars:`` (its
+default), so every device has every variable.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from camaudit.lab.discovery_spec import (
     parse_sadp_spec,
     parse_ssdp_spec,
 )
+from camaudit.lab.hostile_spec import HostileSpec, parse_hostile_spec
 from camaudit.lab.http_spec import HttpSpec, parse_http_spec
 from camaudit.lab.onvif_spec import parse_onvif_spec
 from camaudit.lab.rtsp_spec import parse_rtsp_spec
@@ -75,6 +77,7 @@ SECTION_PARSERS: dict[str, SectionParser] = {
     "mdns": parse_mdns_spec,
     "ftp": parse_ftp_spec,
     "telnet": parse_telnet_spec,
+    "hostile": parse_hostile_spec,
 }
 # A port of this protocol needs these sections (the https app is the http one over TLS).
 PORT_SECTIONS: dict[str, tuple[str, ...]] = {
@@ -145,6 +148,12 @@ class Persona:
         spec = self.sections.get("http")
         return spec if isinstance(spec, HttpSpec) else None
 
+    @property
+    def hostile(self) -> HostileSpec | None:
+        """The misbehaving ports of a hostile persona (None for a well-behaved one)."""
+        spec = self.sections.get("hostile")
+        return spec if isinstance(spec, HostileSpec) else None
+
     def spec(self, name: str, kind: type[_T]) -> _T:
         """The parsed ``name`` section; LabError if the persona has none (or of another kind)."""
         section = self.sections.get(name)
@@ -194,6 +203,11 @@ def _str_map(value: Any, where: str) -> dict[str, str]:
             raise _fail(f"{where}.{key}", "expected a string")
         out[str(key)] = str(item)
     return out
+
+
+def mapping_keys(value: Any) -> list[str]:
+    """The keys of a mapping (nothing for anything else; its parser reports the problem)."""
+    return [str(key) for key in value] if isinstance(value, Mapping) else []
 
 
 def _required_str(data: Mapping[str, Any], key: str, where: str) -> str:
@@ -289,10 +303,16 @@ def parse_persona(data: Any, where: str = "<data>") -> Persona:
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
             raise _fail(where, f"ports.{proto} must be a port number")
         ports[str(proto)] = port
+    hostile_ports = set(mapping_keys(data.get("hostile")))
     for proto in ports:
+        if proto in hostile_ports:
+            continue  # served by a hostile behaviour, not by the protocol's own section
         missing = [name for name in PORT_SECTIONS.get(proto, ()) if name not in data]
         if missing:
             raise _fail(where, f"ports.{proto} needs the section(s) {missing}")
+    stray = hostile_ports - set(ports)
+    if stray:
+        raise _fail(where, f"hostile: names ports {sorted(stray)} missing from ports:")
     rotation = data.get("rotation")
     if rotation is not None and (not isinstance(rotation, int) or isinstance(rotation, bool)):
         raise _fail(where, "rotation must be an integer or null")

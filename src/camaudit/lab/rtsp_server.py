@@ -14,7 +14,7 @@ import secrets
 import time
 from email.utils import formatdate
 
-from camaudit.lab.base import ServiceContext, tcp_listener
+from camaudit.lab.base import ListeningService, ServiceContext, tcp_listener
 from camaudit.lab.digest import (
     NonceFactory,
     NonceStatus,
@@ -80,7 +80,7 @@ def parse_rtsp_head(data: bytes, *, max_headers: int = 64) -> RtspRequest:
     return RtspRequest(method, url, parse_header_lines(lines[1:], max_headers=max_headers))
 
 
-class RtspService:
+class RtspService(ListeningService):
     """An RTSP listener for one device on one address and port."""
 
     def __init__(self, ctx: ServiceContext) -> None:
@@ -100,14 +100,6 @@ class RtspService:
         self._server = await asyncio.start_server(
             self._on_connection, sock=sock, limit=self.ctx.settings.http_max_head
         )
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-
-    async def wait_closed(self) -> None:
-        if self._server is not None:
-            await self._server.wait_closed()
 
     async def _on_connection(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter

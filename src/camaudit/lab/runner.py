@@ -19,15 +19,24 @@ from types import TracebackType
 from typing import Protocol
 
 from camaudit.errors import LabError
-from camaudit.lab.base import ConnectionTracker, LabResources, LabSettings, Service, ServiceContext
-from camaudit.lab.fleet import LOOPBACK, Fleet, LabDevice
+from camaudit.lab.base import (
+    ConnectionTracker,
+    LabResources,
+    LabSettings,
+    ListeningService,
+    Service,
+    ServiceContext,
+)
+from camaudit.lab.fleet import LOOPBACK, NETNS_NETWORK, Fleet, LabDevice
 from camaudit.lab.limits import CONNECTION_HEADROOM, ensure_open_files
+from camaudit.lab.namespaces import enter_namespace, in_namespace
 from camaudit.lab.persona import Persona, load_personas
-from camaudit.lab.services import MOUNTS, STARTERS, TRANSPORTS
+from camaudit.lab.services import MOUNTS, STARTERS, TRANSPORTS, service_for, shares_port
 
 logger = logging.getLogger(__name__)
 Endpoint = tuple[str, int, str]  # (ip, port, protocol)
 START_BATCH = 256  # services started concurrently
+SETTLE_TURNS = 8  # loop turns from accept() to a connection handler's first step (4 in 3.11)
 
 
 class RunningLab(Protocol):
@@ -68,6 +77,8 @@ class LabServer:
     protocols mounted on another one's port (ONVIF inside the web server on port 80), which are
     listed in :attr:`endpoints` but share that listener. ``protocols`` restricts which protocols
     are served; ports whose protocol has no server module are listed in :attr:`unserved`.
+    Addresses must be in 127.0.0.0/8, or with ``namespace`` (the namespace mode, see
+    :mod:`camaudit.lab.netns`) in the lab's private range, bound from inside that namespace.
     """
 
     def __init__(
@@ -77,8 +88,10 @@ class LabServer:
         *,
         settings: LabSettings | None = None,
         protocols: Collection[str] | None = None,
+        namespace: str | None = None,
     ) -> None:
         self.fleet = fleet
+        self.namespace = namespace
         self.personas = dict(personas or fleet.personas or load_personas())
         self.settings = settings or LabSettings()
         self.protocols = None if protocols is None else set(protocols)
@@ -131,18 +144,17 @@ class LabServer:
         to_start: list[ServiceContext] = []
         mounted: list[Endpoint] = []
         for device in self.fleet.devices:
-            if ipaddress.IPv4Address(device.ip) not in LOOPBACK:
-                raise LabError(f"device address {device.ip} is outside 127.0.0.0/8: refusing")
+            self._check_address(device.ip)
             persona = self.personas.get(device.persona)
             if persona is None:
                 raise LabError(f"device {device.ip} uses unknown persona {device.persona!r}")
             for protocol, port in device.ports.items():
                 if not self._wanted(protocol):
                     continue
-                if self._is_mounted(device, protocol):
+                if self._is_mounted(persona, device, protocol):
                     mounted.append((device.ip, port, protocol))
                     continue
-                if protocol not in STARTERS:
+                if service_for(persona, protocol) not in STARTERS:
                     self.unserved.append((device.ip, port, protocol))
                     continue
                 to_start.append(
@@ -160,26 +172,43 @@ class LabServer:
                 )
         return to_start, mounted
 
-    def _is_mounted(self, device: LabDevice, protocol: str) -> bool:
+    def _check_address(self, ip: str) -> None:
+        """Loopback addresses in the host's namespace; the private range inside the lab's own
+        namespace (and only when this thread really is in it) in the namespace mode."""
+        address = ipaddress.IPv4Address(ip)
+        if self.namespace is None:
+            if address not in LOOPBACK:
+                raise LabError(f"device address {ip} is outside 127.0.0.0/8: refusing")
+            return
+        if address not in NETNS_NETWORK:
+            raise LabError(f"device address {ip} is outside {NETNS_NETWORK}: refusing")
+        if not in_namespace(self.namespace):
+            raise LabError(
+                f"device address {ip} belongs inside network namespace {self.namespace}, "
+                "but the lab is not running there: refusing"
+            )
+
+    def _is_mounted(self, persona: Persona, device: LabDevice, protocol: str) -> bool:
         host = MOUNTS.get(protocol)
         return (
-            host is not None
-            and self._wanted(host)
-            and device.ports.get(host) == device.ports[protocol]
+            host is not None and self._wanted(host) and shares_port(persona, device.ports, protocol)
         )
 
     async def _start_all(self) -> None:
         to_start, mounted = self._plan()
+        services = [service_for(c.persona, c.protocol) for c in to_start]
         groups = sum(
             1
-            for c in to_start
-            if TRANSPORTS.get(c.protocol) == "udp" and not c.ip.startswith("127.")
+            for c, name in zip(to_start, services, strict=True)
+            if TRANSPORTS.get(name) == "udp" and not c.ip.startswith("127.")
         )
         self.open_file_limit = ensure_open_files(len(to_start) + groups + CONNECTION_HEADROOM)
         for first in range(0, len(to_start), START_BATCH):
             batch = to_start[first : first + START_BATCH]
+            names = services[first : first + START_BATCH]
             results = await asyncio.gather(
-                *(STARTERS[c.protocol](c) for c in batch), return_exceptions=True
+                *(STARTERS[name](c) for c, name in zip(batch, names, strict=True)),
+                return_exceptions=True,
             )
             failure: BaseException | None = None
             for ctx, result in zip(batch, results, strict=True):
@@ -206,6 +235,13 @@ class LabServer:
         """Stop listening, end live connections and release every socket. Idempotent."""
         services, self._services = self._services, []
         for service in services:
+            if isinstance(service, ListeningService):
+                service.stop_accepting()
+        # Connections accepted a moment ago reach their handlers within a few turns of the
+        # loop; cancelling the handlers then closes them with the rest.
+        for _ in range(SETTLE_TURNS):
+            await asyncio.sleep(0)
+        for service in services:
             service.close()
         await self._tracker.cancel_all()
         for service in services:
@@ -222,7 +258,9 @@ class LabThread:
     """Runs a :class:`LabServer` in a background thread with its own event loop.
 
     ``with LabThread(fleet) as lab:`` returns once everything is bound (or raises the LabError
-    that stopped it); leaving the block stops the servers and joins the thread.
+    that stopped it); leaving the block stops the servers and joins the thread. With
+    ``namespace`` the thread first moves into that network namespace (root only), so every
+    socket it opens lives there.
     """
 
     def __init__(
@@ -233,9 +271,13 @@ class LabThread:
         settings: LabSettings | None = None,
         protocols: Collection[str] | None = None,
         start_timeout: float = 60.0,
+        namespace: str | None = None,
     ) -> None:
         self.fleet = fleet
-        self.server = LabServer(fleet, personas, settings=settings, protocols=protocols)
+        self.namespace = namespace
+        self.server = LabServer(
+            fleet, personas, settings=settings, protocols=protocols, namespace=namespace
+        )
         self.start_timeout = start_timeout
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -293,6 +335,8 @@ class LabThread:
     async def _main(self) -> None:
         self._stop = asyncio.Event()
         try:
+            if self.namespace is not None:
+                enter_namespace(self.namespace)
             await self.server.start()
         except BaseException as exc:  # handed to the thread that called start()
             self._error = exc

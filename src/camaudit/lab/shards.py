@@ -30,7 +30,7 @@ from camaudit.lab.fleet import Fleet, LabDevice
 from camaudit.lab.limits import CONNECTION_HEADROOM, max_rss_kb, open_file_ceiling
 from camaudit.lab.persona import Persona
 from camaudit.lab.runner import Endpoint, LabServer
-from camaudit.lab.services import MOUNTS, STARTERS
+from camaudit.lab.services import STARTERS, service_for, shares_port
 
 READY_TIMEOUT = 300.0
 
@@ -39,11 +39,13 @@ def sockets_needed(fleet: Fleet) -> int:
     """Listening sockets the fleet needs (mounted protocols share their host's socket)."""
     count = 0
     for device in fleet.devices:
-        for protocol, port in device.ports.items():
-            host = MOUNTS.get(protocol)
-            if host is not None and device.ports.get(host) == port:
-                continue
-            if protocol in STARTERS:
+        persona = fleet.personas.get(device.persona)
+        for protocol in device.ports:
+            # (an unknown persona counts in full: LabServer names it when it starts)
+            if persona is None or (
+                not shares_port(persona, device.ports, protocol)
+                and service_for(persona, protocol) in STARTERS
+            ):
                 count += 1
     return count
 
