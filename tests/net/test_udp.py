@@ -240,3 +240,17 @@ def test_discover_keeps_only_in_scope_repliers() -> None:
         pytest.skip("multicast did not loop back on this host")
     assert [r.data for r in ex.replies] == [b"in:who"]
     assert ex.ignored == 1
+
+
+def test_discovery_collector_caps_each_replier_not_the_segment():
+    from camaudit.net.udp import _Collector
+
+    collector = _Collector(lambda host: True, 10_000, 1 << 20, None, per_source=1000)
+    for _ in range(50):  # a flooding replier
+        collector.datagram_received(b"x" * 400, ("127.0.0.7", 3702))
+    collector.datagram_received(b"y" * 300, ("127.0.0.8", 3702))  # a quiet one, afterwards
+    kept = {}
+    for d in collector.result.replies:
+        kept[d.source[0]] = kept.get(d.source[0], 0) + len(d.data)
+    assert kept == {"127.0.0.7": 1000, "127.0.0.8": 300}
+    assert not collector.done.is_set()

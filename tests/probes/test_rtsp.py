@@ -91,3 +91,30 @@ def test_http_on_the_rtsp_port_is_still_recorded_and_non_rtsp_is_a_banner():
     result = asyncio.run(main())
     assert result.status is ProbeStatus.PROTOCOL_ERROR
     assert [e.kind for e in result.evidence] == [EvidenceKind.BANNER]
+
+
+def test_http_server_on_the_rtsp_port_is_not_rtsp():
+    import asyncio
+
+    from camaudit.models import EvidenceKind
+    from camaudit.net.ratelimit import RateLimiter
+    from camaudit.net.scope import Scope
+    from camaudit.probes.base import ProbeContext, ProbeStatus
+    from camaudit.probes.rtsp import RtspProbe
+
+    async def handler(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    async def main():
+        server = await asyncio.start_server(handler, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            ctx = ProbeContext(Scope.parse(["127.0.0.1"]), RateLimiter(0), 1.0)
+            return await RtspProbe().run("127.0.0.1", port, ctx)
+
+    result = asyncio.run(main())
+    assert result.status is ProbeStatus.PROTOCOL_ERROR
+    assert [e.kind for e in result.evidence] == [EvidenceKind.HTTP]

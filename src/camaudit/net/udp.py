@@ -62,8 +62,11 @@ class _Collector(asyncio.DatagramProtocol):
         max_datagrams: int,
         max_bytes: int,
         enough: Callable[[list[Datagram]], bool] | None,
+        per_source: int | None = None,
     ) -> None:
         self.accept = accept
+        self.per_source = per_source  # bytes kept per replier (discovery); None = no such cap
+        self.by_source: dict[str, int] = {}
         self.max_datagrams = max_datagrams
         self.max_bytes = max_bytes
         self.enough = enough
@@ -79,8 +82,16 @@ class _Collector(asyncio.DatagramProtocol):
             self.result.ignored += 1
             return
         room = self.max_bytes - self.used
+        if self.per_source is not None:
+            had = self.by_source.get(host, 0)
+            if had >= self.per_source:  # this replier has had its share: drop, keep listening
+                self.result.ignored += 1
+                return
+            room = min(room, self.per_source - had)
         keep = data[: max(0, room)]
         self.used += len(keep)
+        if self.per_source is not None:
+            self.by_source[host] = self.by_source.get(host, 0) + len(keep)
         self.result.replies.append(Datagram(keep, (host, int(addr[1])), len(keep) < len(data)))
         if len(self.result.replies) >= self.max_datagrams or self.used >= self.max_bytes:
             self.result.capped = True
@@ -206,10 +217,15 @@ async def udp_discover(
     timeout: float,
     max_bytes: int,
     limiter: RateLimiter | None,
-    max_datagrams: int = 1024,
+    max_datagrams: int = 65536,
+    max_total_bytes: int = 64 << 20,
 ) -> UdpExchange:
     """Opt-in link-local discovery: send to a multicast group or 255.255.255.255 (TTL 1) from the
     local address ``interface``; keep replies only from in-scope addresses.
+
+    A whole segment answers at once, so ``max_bytes`` caps what is kept from EACH replier (a
+    flooding device cannot crowd out the others) and ``max_total_bytes`` / ``max_datagrams``
+    bound the whole collection.
 
     Raises :class:`ScopeError` if ``destination`` is neither multicast nor the limited broadcast
     address (unicast goes through :func:`udp_exchange`, which checks the scope).
@@ -227,7 +243,9 @@ async def udp_discover(
             f"{destination} is neither a multicast group nor the broadcast address; "
             "unicast goes through the scope-checked exchange"
         )
-    collector = _Collector(_in_scope(scope), max_datagrams, max_bytes, None)
+    collector = _Collector(
+        _in_scope(scope), max_datagrams, max_total_bytes, None, per_source=max_bytes
+    )
     try:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:

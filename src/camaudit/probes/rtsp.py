@@ -57,6 +57,19 @@ class RtspProbe:
                     reader, deadline=deadline, max_bytes=ctx.max_bytes
                 )
                 out = classify(data, truncated)
+                if out.response is not None and not out.response.raw.startswith(b"RTSP/"):
+                    # Another protocol on the RTSP port (an HTTP server answering): not RTSP.
+                    result.evidence.append(
+                        observed(
+                            EvidenceKind.HTTP,
+                            out.response.raw,
+                            ip,
+                            port,
+                            f"probe:{self.name} {request.method} (answered in HTTP)",
+                        )
+                    )
+                    result.status = ProbeStatus.PROTOCOL_ERROR
+                    break
                 if out.response is None:
                     if out.data and not result.evidence:
                         result.evidence.append(
