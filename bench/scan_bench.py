@@ -25,6 +25,7 @@ from typing import Any
 
 from bench.nmap_replay import maker_named
 from camaudit.kb import load_kb
+from camaudit.net.scope import covering_block
 from camaudit.probes import DEFAULT_PROBES
 
 RESULTS = Path(__file__).parent / "results"
@@ -192,11 +193,13 @@ def main(argv: list[str] | None = None) -> int:
             truth_doc = json.loads(truth_path.read_text())
             truth = truth_doc["devices"]
             offset = int(truth_doc.get("port_offset", 0))
-            found, cam = run_camaudit(args.subnet, offset, work)
+            block = covering_block(d["ip"] for d in truth)  # what a user would scan
+            found, cam = run_camaudit(block, offset, work)
             result: dict[str, Any] = {
                 "date": time.strftime("%Y-%m-%d %H:%M"),
                 "devices": args.devices,
                 "subnet": args.subnet,
+                "scanned": block,
                 "lab_start_seconds": round(lab_start, 1),
                 "probes": list(DEFAULT_PROBES),
                 "camaudit": {**cam, **score(truth, found)},

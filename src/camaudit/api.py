@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -157,7 +157,7 @@ def scan(
         journal.record(pending)
 
     try:
-        asyncio.run(run())
+        _run_loop(run())
     except BaseException:
         store.finish_audit(audit.id, "interrupted")
         raise
@@ -173,6 +173,17 @@ class ImportReport:
     audit: Audit
     records: int
     devices: list[Device] = field(default_factory=list)
+
+
+def _run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine on uvloop where it is installed (a third faster for many small
+    connections), else on the standard asyncio loop."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    uvloop.run(main)
 
 
 def import_file(

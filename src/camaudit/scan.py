@@ -24,7 +24,8 @@ class ScanOptions:
     """Limits for one scan."""
 
     concurrency: int = 256
-    udp_concurrency: int = 1024  # silent UDP targets hold a slot for the whole timeout
+    udp_concurrency: int = 2048  # silent UDP targets hold a slot for the whole timeout
+    sweep_concurrency: int = 2048  # a closed port answers at once: sweep wide
     per_host: int = 4
     rate: float = 0.0  # connections per second, 0 = unlimited
     timeout: float = 3.0
@@ -62,13 +63,9 @@ def plan(
 
 
 class ScanPlan:
-    """The three phases of a scan over a scope.
-
-    1. UDP discovery (WS-Discovery, SADP, DHIP, SSDP, mDNS) to every host: cheap, and its
-       answers (ONVIF XAddrs) guide the later probes.
-    2. A TCP connect sweep of the union of the selected TCP probes' ports.
-    3. The TCP probes, only on the (host, port) pairs the sweep found open.
-    """
+    """The jobs of a scan over a scope: a TCP connect sweep of the union of the selected TCP
+    probes' ports, UDP discovery (WS-Discovery, SADP, DHIP, SSDP, mDNS) and the TCP probes on
+    the (host, port) pairs the sweep found open. :func:`run_phases` runs them in order."""
 
     def __init__(
         self,
@@ -197,8 +194,13 @@ async def run_phases(
 ) -> AsyncIterator[ProbeResult]:
     """Run the plan's phases, skipping jobs in ``done`` (a resumed scan); yield every result.
 
+    1. TCP sweep of every host (a closed port costs one round trip);
+    2. UDP discovery only to hosts with an open TCP port (a silent UDP target costs a whole
+       timeout, and every camera, recorder and video server has a TCP service);
+    3. TCP probes on the open ports (after discovery, so ONVIF can use WS-Discovery's XAddrs).
+
     ``known_open`` are (host, port) pairs a previous run of this scan found open; ``on_total``
-    is told the job count as it becomes known (phase 3 is sized by the sweep).
+    is told the job count as it becomes known.
     """
     done = done or set()
     open_ports = set(known_open or ())
@@ -206,18 +208,21 @@ async def run_phases(
     def todo(jobs: list[Job]) -> list[Job]:
         return [j for j in jobs if (j[0].name, j[1], j[2]) not in done]
 
-    udp, sweep = scan_plan.udp_jobs(), scan_plan.sweep_jobs()
-    total = len(udp) + len(sweep)
+    sweep = scan_plan.sweep_jobs()
+    total = len(sweep)
+    if on_total:
+        on_total(total)
+    async for result in scan_jobs(todo(sweep), ctx, options, concurrency=options.sweep_concurrency):
+        if result.status is ProbeStatus.SUCCESS and result.port is not None:
+            open_ports.add((result.ip, result.port))
+        yield result
+    alive = {ip for ip, _ in open_ports}
+    udp = [job for job in scan_plan.udp_jobs() if job[1] in alive or not scan_plan.tcp]
+    tcp = scan_plan.tcp_jobs(open_ports)
+    total += len(udp) + len(tcp)
     if on_total:
         on_total(total)
     async for result in scan_jobs(todo(udp), ctx, options, concurrency=options.udp_concurrency):
         yield result
-    async for result in scan_jobs(todo(sweep), ctx, options):
-        if result.status is ProbeStatus.SUCCESS and result.port is not None:
-            open_ports.add((result.ip, result.port))
-        yield result
-    tcp = scan_plan.tcp_jobs(open_ports)
-    if on_total:
-        on_total(total + len(tcp))
     async for result in scan_jobs(todo(tcp), ctx, options):
         yield result

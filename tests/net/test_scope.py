@@ -46,3 +46,11 @@ def test_membership_matches_iteration(a, b):
     ip = f"127.30.0.{b % 16}"
     assert (ip in listed) == (ip in scope)
     assert len(listed) == 15
+
+
+def test_covering_block():
+    from camaudit.net.scope import covering_block
+
+    assert covering_block(["127.20.0.10", "127.20.0.12"]) == "127.20.0.8/29"
+    assert covering_block(["127.64.0.10", "127.64.19.200"]) == "127.64.0.0/19"
+    assert covering_block(["127.1.2.3"]) == "127.1.2.3/32"

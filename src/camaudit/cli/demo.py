@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 from typing import Annotated
 
@@ -13,20 +12,11 @@ from camaudit import api
 from camaudit.cli.common import console, err_console
 from camaudit.cli.scan import run_scan_with_progress
 from camaudit.errors import InputError
+from camaudit.net.scope import covering_block
 from camaudit.probes import DEFAULT_PROBES
 from camaudit.reports import summarise
 from camaudit.scan import ScanOptions
 from camaudit.store import Store
-
-
-def _scan_block(ips: list[str]) -> str:
-    """The smallest CIDR block covering the fleet's addresses (what a user would scan)."""
-    nums = [int(ipaddress.IPv4Address(ip)) for ip in ips]
-    lo, hi = min(nums), max(nums)
-    prefix = 32
-    while prefix > 8 and (lo >> (32 - prefix)) != (hi >> (32 - prefix)):
-        prefix -= 1
-    return str(ipaddress.IPv4Network((lo, prefix), strict=False))
 
 
 def demo(
@@ -56,7 +46,7 @@ def demo(
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     fleet = build_fleet(devices=devices, subnet=subnet)
     fleet.write_truth(out / "truth.json")
-    block = _scan_block([d.ip for d in fleet.devices])
+    block = covering_block(d.ip for d in fleet.devices)
     err_console.print(
         f"lab: {len(fleet.devices)} emulated devices on {block} (port offset {fleet.port_offset})"
     )

@@ -108,3 +108,15 @@ class Scope:
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+def covering_block(addresses: Iterable[str]) -> str:
+    """The smallest IPv4 CIDR block that holds every address (e.g. a lab fleet's)."""
+    nums = [int(ipaddress.IPv4Address(a)) for a in addresses]
+    if not nums:
+        raise ScopeError("no addresses to cover")
+    lo, hi = min(nums), max(nums)
+    prefix = 32
+    while prefix > 0 and (lo >> (32 - prefix)) != (hi >> (32 - prefix)):
+        prefix -= 1
+    return str(ipaddress.IPv4Network((lo, prefix), strict=False))

@@ -255,7 +255,11 @@ class HttpProbe:
 
 
 class HttpsProbe(HttpProbe):
-    """The HTTP probe over TLS (records the certificate too)."""
+    """The HTTP probe over TLS: the certificate and the landing page.
+
+    The favicon and the vendor paths are asked once per device, over plain HTTP; asking them
+    again over TLS would cost a handshake each and rarely add anything.
+    """
 
     name = "https"
     default_ports: tuple[int, ...] = (443, 8443)
@@ -264,8 +268,8 @@ class HttpsProbe(HttpProbe):
         self,
         *,
         paths: tuple[str, ...] = ("/",),
-        favicon: bool = True,
-        vendor_requests: tuple[VendorRequest, ...] = VENDOR_REQUESTS,
+        favicon: bool = False,
+        vendor_requests: tuple[VendorRequest, ...] = (),
     ) -> None:
         super().__init__(tls=True, paths=paths, favicon=favicon, vendor_requests=vendor_requests)
 

@@ -1,10 +1,18 @@
-"""TCP connect probe: is the port open? Status only, no evidence (used to skip closed ports)."""
+"""TCP connect probe: is the port open? Status only, no evidence (used to skip closed ports).
+
+A sweep makes more connections than anything else in a scan, so this probe uses a bare
+non-blocking socket (no stream objects, no TLS): scope check, rate token, connect, close.
+"""
 
 from __future__ import annotations
 
-from camaudit.net.transport import close_quietly
+import asyncio
+import contextlib
+import socket
+import struct
+
+from camaudit.errors import ScopeError
 from camaudit.probes.base import ProbeContext, ProbeResult, ProbeStatus, Timer
-from camaudit.probes.http_request import Outcome, connect
 
 #: Ports cameras, recorders and their TCP probes use (web, RTSP, vendor SDKs, FTP/Telnet, ONVIF).
 CAMERA_TCP_PORTS: tuple[int, ...] = (
@@ -20,11 +28,36 @@ class TcpProbe:
 
     async def run(self, ip: str, port: int, ctx: ProbeContext) -> ProbeResult:
         timer = Timer()
-        conn = await connect(ctx, ip, port, timer.start + ctx.timeout, None)
-        if isinstance(conn, Outcome):
-            result = ProbeResult(self.name, ip, port, conn.status, detail=conn.detail)
-        else:
-            await close_quietly(conn[1])
-            result = ProbeResult(self.name, ip, port, ProbeStatus.SUCCESS)
+        status, detail = await _connect(ip, port, ctx)
+        result = ProbeResult(self.name, ip, port, status, detail=detail)
         result.elapsed = timer.elapsed
         return result
+
+
+async def _connect(ip: str, port: int, ctx: ProbeContext) -> tuple[ProbeStatus, str | None]:
+    try:
+        ctx.scope.check(ip)
+    except ScopeError as exc:
+        return ProbeStatus.OUT_OF_SCOPE, str(exc)
+    await ctx.limiter.acquire()
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    try:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as exc:
+        return ProbeStatus.ERROR, exc.strerror or str(exc)
+    try:
+        sock.setblocking(False)
+        # Close with a reset: the port is only being tested, and no TIME_WAIT is left behind.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        loop = asyncio.get_running_loop()
+        await asyncio.wait_for(loop.sock_connect(sock, (ip, port)), ctx.timeout)
+    except TimeoutError:
+        return ProbeStatus.TIMEOUT, None
+    except (ConnectionRefusedError, ConnectionResetError):
+        return ProbeStatus.REFUSED, None
+    except OSError as exc:
+        return ProbeStatus.ERROR, exc.strerror or str(exc)
+    finally:
+        with contextlib.suppress(OSError):
+            sock.close()
+    return ProbeStatus.SUCCESS, None

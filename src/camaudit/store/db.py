@@ -15,9 +15,9 @@ from typing import Any
 import platformdirs
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, delete, event, func, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from camaudit.errors import DatabaseURLError, InputError
@@ -37,6 +37,7 @@ from camaudit.models import (
 )
 from camaudit.store.tables import (
     AuditRow,
+    Base,
     DeviceEvidenceRow,
     DeviceRow,
     EvidenceRow,
@@ -415,6 +416,28 @@ class Store:
                 .where(OrganisationRow.name == org, SiteRow.name == site)
             )
         return Sensitivity(val) if val else Sensitivity.STANDARD
+
+
+def insert_ignoring_duplicates(s: Session, table: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Bulk-insert rows, skipping any that a unique constraint says already exist."""
+    if not rows:
+        return
+    name = s.get_bind().dialect.name
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        s.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
+    elif name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        s.execute(pg_insert(table).on_conflict_do_nothing(), rows)
+    else:  # other back ends: one savepoint per row
+        for row in rows:
+            try:
+                with s.begin_nested():
+                    s.execute(insert(table).values(**row))
+            except IntegrityError:
+                pass
 
 
 def insert_evidence(s: Session, audit_id: int, ev: Evidence) -> int:

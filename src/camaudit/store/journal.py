@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from camaudit.models import Evidence
-from camaudit.store.db import Store, insert_evidence
-from camaudit.store.tables import AuditRow, OrganisationRow, ScanJobRow
+from camaudit.models import Evidence, utcnow
+from camaudit.store.db import Store, insert_ignoring_duplicates
+from camaudit.store.tables import AuditRow, EvidenceRow, OrganisationRow, ScanJobRow
 
 
 @dataclass(slots=True)
@@ -54,37 +54,41 @@ class ScanJournal:
             return {(ip, port) for ip, port in rows}
 
     def record(self, outcomes: Sequence[JobOutcome]) -> None:
-        """Store the outcomes and their evidence atomically; already-recorded jobs are skipped."""
+        """Store the outcomes and their evidence atomically, in bulk. Replaying a batch (after a
+        crash between commit and acknowledgement) is harmless: the unique constraints on jobs and
+        on identical observations make every row insert at most once."""
         if not outcomes:
             return
-        with self.store.session() as s, s.begin():
-            keys = {(o.probe, o.ip, o.port) for o in outcomes}
-            existing = {
-                (p, ip, port)
-                for p, ip, port in s.execute(
-                    select(ScanJobRow.probe, ScanJobRow.ip, ScanJobRow.port).where(
-                        ScanJobRow.audit_id == self.audit_id,
-                        ScanJobRow.ip.in_({k[1] for k in keys}),
-                    )
-                )
+        now = utcnow()
+        jobs = [
+            {
+                "audit_id": self.audit_id,
+                "probe": o.probe,
+                "ip": o.ip,
+                "port": o.port,
+                "status": o.status,
+                "evidence": len(o.evidence),
             }
-            for o in outcomes:
-                key = (o.probe, o.ip, o.port)
-                if key in existing:
-                    continue
-                existing.add(key)
-                for ev in o.evidence:
-                    insert_evidence(s, self.audit_id, ev)
-                s.add(
-                    ScanJobRow(
-                        audit_id=self.audit_id,
-                        probe=o.probe,
-                        ip=o.ip,
-                        port=o.port,
-                        status=o.status,
-                        evidence=len(o.evidence),
-                    )
-                )
+            for o in outcomes
+        ]
+        evidence = [
+            {
+                "audit_id": self.audit_id,
+                "kind": ev.kind.value,
+                "sha256": ev.sha256,
+                "payload": ev.payload,
+                "ip": ev.ip,
+                "port": ev.port,
+                "mac": ev.mac,
+                "ts": ev.ts or now,
+                "source": ev.source,
+            }
+            for o in outcomes
+            for ev in o.evidence
+        ]
+        with self.store.session() as s, s.begin():
+            insert_ignoring_duplicates(s, EvidenceRow, evidence)
+            insert_ignoring_duplicates(s, ScanJobRow, jobs)
 
 
 def latest_unfinished_scan(store: Store, org: str | None = None) -> int | None:
