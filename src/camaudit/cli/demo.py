@@ -62,6 +62,7 @@ def demo(
             site="Town Centre",
             probes=list(DEFAULT_PROBES),
         )
+        assessment = api.assess_store(store)
         api.report(store, "html", out / "report.html")
         api.report(store, "json", out / "devices.json")
     truth = {d.ip: d for d in fleet.devices}
@@ -83,5 +84,12 @@ def demo(
     found = sum(1 for d in result.devices if d.ip in truth)
     console.print(
         f"ground truth: {right}/{len(truth)} manufacturers right; {found}/{len(truth)} devices found"
+    )
+    by_policy: dict[str, int] = {}
+    for da in assessment.devices:
+        for f in da.findings:
+            by_policy[f.policy] = by_policy.get(f.policy, 0) + 1
+    console.print(
+        "findings: " + (", ".join(f"{p} {n}" for p, n in sorted(by_policy.items())) or "none")
     )
     console.print(f"report: {out / 'report.html'}   database: {db_path}")
