@@ -85,3 +85,43 @@ def test_diff_shows_removed_device(cli, scanned, tmp_path):
     assert "removed 1" in result.out
     assert cli("audits", "--db", url).code == 0
     assert cli("diff", str(a), "999", "--db", url).code == 2
+
+
+def test_site_sensitivity_drives_uk_2022(cli, tmp_path):
+    from pathlib import Path
+
+    register = (
+        Path(__file__).parents[1] / "fixtures" / "importers" / "register" / "messy_register.csv"
+    )
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    assert (
+        cli(
+            "import",
+            "register",
+            str(register),
+            "--db",
+            url,
+            "--org",
+            "C",
+            "--site",
+            "HQ",
+            "--quiet",
+        ).code
+        == 0
+    )
+    out = tmp_path / "a.json"
+
+    def uk_breaches() -> int:
+        assert cli("assess", "--db", url, "--json", str(out)).code == 0
+        doc = json.loads(out.read_text())
+        return sum(
+            1
+            for d in doc["devices"]
+            for f in d["findings"]
+            if f["policy"] == "uk-2022-sensitive-sites" and f["severity"] in ("high", "critical")
+        )
+
+    assert uk_breaches() == 0  # a standard site: information only
+    assert cli("site", "HQ", "--org", "C", "--sensitivity", "sensitive", "--db", url).code == 0
+    assert uk_breaches() > 0
+    assert cli("site", "HQ", "--org", "C", "--sensitivity", "secret", "--db", url).code == 2

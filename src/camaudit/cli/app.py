@@ -192,7 +192,7 @@ def rebuild(db: DbOpt = None, org: OrgOpt = None) -> None:
 
 
 def _register() -> None:
-    from camaudit.cli.assess import assess, audits, diff
+    from camaudit.cli.assess import assess, audits, diff, site
     from camaudit.cli.demo import demo
     from camaudit.cli.importing import import_
     from camaudit.cli.kb import kb_app
@@ -205,6 +205,7 @@ def _register() -> None:
     app.command()(assess)
     app.command()(diff)
     app.command()(audits)
+    app.command()(site)
     app.add_typer(kb_app, name="kb")
     app.add_typer(lab_app, name="lab")
 

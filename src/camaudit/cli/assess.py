@@ -12,7 +12,7 @@ from rich.table import Table
 from camaudit import api
 from camaudit.cli.common import DB_HELP, console, err_console, open_store
 from camaudit.errors import InputError
-from camaudit.models import Severity
+from camaudit.models import Sensitivity, Severity
 
 DbOpt = Annotated[
     str | None, typer.Option("--db", help=DB_HELP, envvar="CAMAUDIT_DB", show_envvar=False)
@@ -162,3 +162,32 @@ def audits(
             a.finished.strftime("%Y-%m-%d %H:%M") if a.finished else "",
         )
     console.print(table)
+
+
+def site(
+    name: Annotated[str, typer.Argument(help="The site's name, as given to scan/import --site.")],
+    sensitivity: Annotated[
+        str,
+        typer.Option(
+            "--sensitivity",
+            help="standard, sensitive (the UK 2022 statement's sensitive sites) or critical.",
+        ),
+    ],
+    org: Annotated[
+        str, typer.Option("--org", help="Organisation the site belongs to.")
+    ] = "default",
+    db: DbOpt = None,
+) -> None:
+    """Set how sensitive a site is; policies such as uk-2022-sensitive-sites depend on it.
+
+    camaudit site "Police HQ" --org "Example Council" --sensitivity sensitive
+    """
+    try:
+        level = Sensitivity(sensitivity.lower())
+    except ValueError:
+        raise InputError(
+            f"--sensitivity takes one of: {', '.join(s.value for s in Sensitivity)}"
+        ) from None
+    with open_store(db) as store:
+        store.set_site(org, name, level)
+    err_console.print(f"site {name!r} of {org!r} is now {level.value}; run `camaudit assess` again")
