@@ -119,12 +119,19 @@ def run_camaudit(
         "--port-offset",
         str(offset),
     ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, env={**os.environ, "CAMAUDIT_DB": ""})
     wall = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     found = {d["ip"]: d["manufacturer"] for d in json.loads(out.read_text())}
-    return found, {"wall_seconds": round(wall, 1), "peak_rss_mb_children": rss}
+    # The lab is still running (not yet waited for), so these figures are the scanner's alone.
+    return found, {
+        "wall_seconds": round(wall, 1),
+        "scanner_cpu_seconds": round(cpu, 1),
+        "peak_rss_mb_children": after.ru_maxrss // 1024,
+    }
 
 
 def run_nmap(
