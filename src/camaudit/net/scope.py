@@ -11,6 +11,7 @@ import ipaddress
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from camaudit.errors import ScopeError
 
@@ -86,13 +87,8 @@ class Scope:
         return scope
 
     def __contains__(self, addr: object) -> bool:
-        try:
-            ip = ipaddress.ip_address(str(addr))
-        except ValueError:
-            return False
-        if any(ip in n for n in self.exclude if n.version == ip.version):
-            return False
-        return any(ip in n for n in self.include if n.version == ip.version)
+        # Every send asks; a scan asks about the same few thousand addresses over and over.
+        return _member(self, str(addr))
 
     def __iter__(self) -> Iterator[str]:
         # Included networks are collapsed, hence disjoint: each host appears once.
@@ -108,6 +104,18 @@ class Scope:
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+@lru_cache(maxsize=1 << 16)
+def _member(scope: Scope, addr: str) -> bool:
+    """Whether ``addr`` is in ``scope`` (memoised: scopes are immutable)."""
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        return False
+    if any(ip in n for n in scope.exclude if n.version == ip.version):
+        return False
+    return any(ip in n for n in scope.include if n.version == ip.version)
 
 
 def covering_block(addresses: Iterable[str]) -> str:
