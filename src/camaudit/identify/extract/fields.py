@@ -21,14 +21,18 @@ class Fields:
         self._data: dict[str, list[str]] = {}
 
     def add(self, name: str, value: str | None) -> None:
+        """Add a value (trimmed; empty values are dropped). ``name`` must be lower case: every
+        extractor lower-cases the names it builds, and this is the hottest call of the engine."""
         if value is None:
             return
         value = value.strip()
         if not value:
             return
-        values = self._data.setdefault(name.lower(), [])
-        if len(values) < MAX_VALUES:
-            values.append(value[:MAX_FIELD])
+        values = self._data.get(name)
+        if values is None:
+            self._data[name] = [value if len(value) <= MAX_FIELD else value[:MAX_FIELD]]
+        elif len(values) < MAX_VALUES:
+            values.append(value if len(value) <= MAX_FIELD else value[:MAX_FIELD])
 
     def get(self, name: str) -> list[str]:
         return self._data.get(name, [])
