@@ -55,7 +55,7 @@ from camaudit.lab.namespaces import (
     unavailable_reason,
 )
 from camaudit.lab.persona import Persona
-from camaudit.lab.runner import Endpoint, LabThread
+from camaudit.lab.runner import Endpoint, LabThread, count_by_protocol
 from camaudit.lab.shards import sockets_needed, split
 
 _T = TypeVar("_T")
@@ -116,10 +116,7 @@ class NetnsLab:
         return [e for thread in self.threads for e in thread.endpoints]
 
     def endpoint_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for _, _, protocol in self.endpoints:
-            counts[protocol] = counts.get(protocol, 0) + 1
-        return dict(sorted(counts.items()))
+        return count_by_protocol(self.endpoints)
 
     def __enter__(self) -> NetnsLab:
         self.start()

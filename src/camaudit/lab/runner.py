@@ -13,7 +13,7 @@ import os
 import signal
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
@@ -35,6 +35,13 @@ from camaudit.lab.services import MOUNTS, STARTERS, TRANSPORTS, service_for, sha
 
 logger = logging.getLogger(__name__)
 Endpoint = tuple[str, int, str]  # (ip, port, protocol)
+
+
+def count_by_protocol(endpoints: Iterable[Endpoint]) -> dict[str, int]:
+    """How many endpoints serve each protocol, sorted by protocol name."""
+    return dict(sorted(Counter(protocol for _, _, protocol in endpoints).items()))
+
+
 START_BATCH = 256  # services started concurrently
 SETTLE_TURNS = 8  # loop turns from accept() to a connection handler's first step (4 in 3.11)
 
@@ -106,7 +113,7 @@ class LabServer:
 
     def endpoint_counts(self) -> dict[str, int]:
         """How many endpoints are served per protocol (mounted ones included)."""
-        return dict(sorted(Counter(protocol for _, _, protocol in self.endpoints).items()))
+        return count_by_protocol(self.endpoints)
 
     @property
     def connections(self) -> int:

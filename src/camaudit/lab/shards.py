@@ -17,7 +17,6 @@ import math
 import multiprocessing
 import signal
 import sys
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -29,7 +28,7 @@ from camaudit.lab.base import LabSettings
 from camaudit.lab.fleet import Fleet, LabDevice
 from camaudit.lab.limits import CONNECTION_HEADROOM, max_rss_kb, open_file_ceiling
 from camaudit.lab.persona import Persona
-from camaudit.lab.runner import Endpoint, LabServer
+from camaudit.lab.runner import Endpoint, LabServer, count_by_protocol
 from camaudit.lab.services import STARTERS, service_for, shares_port
 
 READY_TIMEOUT = 300.0
@@ -132,7 +131,7 @@ class ShardedLab:
         self._procs: list[tuple[BaseProcess, Connection]] = []
 
     def endpoint_counts(self) -> dict[str, int]:
-        return dict(sorted(Counter(protocol for _, _, protocol in self.endpoints).items()))
+        return count_by_protocol(self.endpoints)
 
     def start(self, timeout: float = READY_TIMEOUT) -> None:
         context = (
