@@ -2,7 +2,8 @@
 
 Names: accuracy (corpus, with nmap -sV side by side), throughput (identification), importers
 (1M Shodan records, 1M pcap packets), lab (5,000-device lab scale), scan (1,024-device lab
-with hostile personas, camaudit vs nmap), scan5000 (5,000-device scan). Results go to
+with hostile personas, camaudit vs nmap), scan5000 (5,000-device scan), fuzz (mutation
+fuzzing of every parser of untrusted bytes; `--seconds`, `--inputs`). Results go to
 bench/results/; see bench/README.md. ``all`` takes about 20-30 minutes on 2 cores.
 """
 
@@ -26,6 +27,7 @@ COMMANDS: dict[str, list[str]] = {
         "127.60.0.0/20",
     ],
     "scan5000": ["bench.scan_bench", "--devices", "5000", "--subnet", "127.64.0.0/18", "--no-nmap"],
+    "fuzz": ["bench.fuzz"],
 }
 
 

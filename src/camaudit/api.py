@@ -201,6 +201,7 @@ def import_file(
     the line or record, and nothing is stored.
     """
     from camaudit.importers import REGISTRY as IMPORTERS
+    from camaudit.importers.base import guarded
 
     importer = IMPORTERS.get(fmt)
     if importer is None:
@@ -211,7 +212,7 @@ def import_file(
     audit, count = atomic_import(
         store,
         f"import:{fmt}",
-        importer.read(p),
+        guarded(importer.read(p), p, fmt),
         org=org,
         site=site,
         params={"format": fmt, "file": str(p), "size": p.stat().st_size},

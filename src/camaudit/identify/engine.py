@@ -92,12 +92,34 @@ class Identifier:
     def observe(
         self, evidence: Evidence, obs: Observation | None = None, *, only: str | None = None
     ) -> Observation:
-        """Add the facts one piece of evidence supports to ``obs`` (a new one if None)."""
+        """Add the facts one piece of evidence supports to ``obs`` (a new one if None).
+
+        An isolation boundary: if anything fails on this evidence, ``obs`` keeps exactly what the
+        other evidence gave it, plus a note naming this evidence's hash, the stage and the error.
+        """
         obs = obs or Observation()
+        marks = (len(obs.facts), len(obs.notes), len(obs.macs))
+        stage = ["extract"]
+        try:
+            self._observe(evidence, obs, only, stage)
+        except Exception as exc:
+            del obs.facts[marks[0] :], obs.notes[marks[1] :], obs.macs[marks[2] :]
+            obs.notes.append(
+                f"evidence {evidence.sha256[:12]} ({evidence.kind.value}) could not be read "
+                f"at {stage[0]} ({type(exc).__name__}); the rest of the evidence was used"
+            )
+        return obs
+
+    def _observe(
+        self, evidence: Evidence, obs: Observation, only: str | None, stage: list[str]
+    ) -> None:
         kind = evidence.kind.value
         fields = extract(evidence, self.rules.wanted(kind))
         sha = evidence.sha256
+        if fields.notes:
+            obs.notes.extend(f"evidence {sha[:12]}: {n}" for n in fields.notes)
         for hit in self.rules.match(kind, fields, only=only):
+            stage[0] = hit.rule.id
             items, notes = self._resolved(kind, hit)
             value = hit.value[:200]
             own = EvidenceRef(kind, hit.rule.id, hit.matched, hit.field, value, sha)
@@ -111,18 +133,19 @@ class Identifier:
             if notes:
                 obs.notes.extend(notes)
         if only is not None:
-            return obs
+            return
+        stage[0] = "model grammar"
         if evidence.kind is EvidenceKind.ASSET_ROW:
             for fname in _FREE_TEXT_FIELDS:
                 for text in fields.get(fname):
                     ref = EvidenceRef(kind, "grammar:free-text", text[:80], fname, text[:200], sha)
                     obs.facts.extend(self.resolver.text_model_facts(text, 0.6, ref))
+        stage[0] = "MAC registry"
         for mac in fields.get("mac"):
             norm = normalise_mac(mac)
             if norm and norm not in obs.macs:
                 obs.macs.append(norm)
                 obs.facts.extend(self.resolver.mac_facts(norm, kind, sha, obs.notes))
-        return obs
 
     def _restrictions(
         self, manufacturer: str, brand: str | None
@@ -147,11 +170,18 @@ class Identifier:
         return found
 
     def identify(self, evidence: Iterable[Evidence]) -> Identity:
-        """Fuse all the evidence about one device into one identity."""
+        """Fuse all the evidence about one device into one identity (never raises on bad
+        evidence: a device whose facts cannot be fused is unknown, with a note saying why)."""
         obs = Observation()
         for ev in evidence:
             self.observe(ev, obs)
-        return self.fuse(obs)
+        try:
+            return self.fuse(obs)
+        except Exception as exc:
+            return Identity(
+                mac=obs.macs[0] if obs.macs else None,
+                notes=[f"identification failed while combining facts ({type(exc).__name__})"],
+            )
 
     def fuse(self, obs: Observation) -> Identity:
         """Combine facts into an identity (noisy-OR per value, strongest value per field)."""

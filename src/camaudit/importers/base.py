@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from camaudit.errors import EvidenceFormatError, InputError
+from camaudit.errors import CamauditError, EvidenceFormatError, InputError
 from camaudit.evidence import MAX_PAYLOAD
 from camaudit.models import Evidence, EvidenceKind
 
@@ -199,6 +199,30 @@ def _is_whole_json(line: bytes) -> bool:
     return True
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(value: Any, depth: int = 0) -> Any:
+    """``value`` with lone UTF-16 surrogates (legal in JSON text, not in UTF-8) replaced."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if depth > 64:
+        return value
+    if isinstance(value, dict):
+        return {_no_surrogates(k): _no_surrogates(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_surrogates(v, depth + 1) for v in value]
+    return value
+
+
+def _may_hold_surrogates(text: str | bytes) -> bool:
+    return (
+        ("\\ud" in text or "\\uD" in text)
+        if isinstance(text, str)
+        else (b"\\ud" in text or b"\\uD" in text)
+    )
+
+
 def _json_lines(path: Path) -> Iterator[JsonDocument]:
     index = 0
     for number, raw in iter_raw_lines(path):
@@ -207,6 +231,8 @@ def _json_lines(path: Path) -> Iterator[JsonDocument]:
         index += 1
         try:
             value = json.loads(raw)
+            if _may_hold_surrogates(raw):
+                value = _no_surrogates(value)
         except json.JSONDecodeError as exc:
             raise EvidenceFormatError(
                 f"record {index}: invalid JSON ({exc.msg} at column {exc.colno})",
@@ -261,6 +287,8 @@ def _json_stream(path: Path, max_document: int) -> Iterator[JsonDocument]:
             while True:
                 try:
                     value, end = decoder.raw_decode(buf, pos)
+                    if _may_hold_surrogates(buf[pos:end]):
+                        value = _no_surrogates(value)
                     break
                 except json.JSONDecodeError as exc:
                     if eof or not _maybe_incomplete(exc, len(buf)):
@@ -280,9 +308,12 @@ def _json_stream(path: Path, max_document: int) -> Iterator[JsonDocument]:
                     want = max(want, pending)
                     more(want)
                     start = pos
-                except RecursionError:
+                except (RecursionError, ValueError) as exc:
+                    what = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
                     raise EvidenceFormatError(
-                        f"record {index + 1}: JSON nested too deeply", line=line, source=str(path)
+                        f"record {index + 1}: unreadable JSON ({what[:120]})",
+                        line=line,
+                        source=str(path),
                     ) from None
             index += 1
             yield JsonDocument(value, line, index)
@@ -342,13 +373,13 @@ def parse_timestamp(value: object) -> datetime | None:
     if isinstance(value, int | float):
         try:
             return datetime.fromtimestamp(float(value), UTC)
-        except (OverflowError, OSError, ValueError):
+        except (OverflowError, OSError, ValueError):  # out of datetime's range: no time
             return None
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
-    if text.isdigit():
-        return parse_timestamp(int(text))
+    if text.isascii() and text.isdigit():
+        return parse_timestamp(int(text)) if len(text) <= 20 else None
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     try:
@@ -356,3 +387,27 @@ def parse_timestamp(value: object) -> datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def guarded(records: Iterator[Evidence], path: Path, fmt: str) -> Iterator[Evidence]:
+    """The records of an importer, with any failure on the file's bytes turned into an
+    :class:`EvidenceFormatError` naming the file and how far it got.
+
+    An isolation boundary: an importer meets bytes nobody checked, and whatever a parser raises
+    on them (a codec lookup, an integer limit, a date out of range) means "this file is bad",
+    never "camaudit is broken". Errors of camaudit's own tree pass through unchanged.
+    """
+    count = 0
+    try:
+        for ev in records:
+            count += 1
+            yield ev
+    except (CamauditError, KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as exc:
+        detail = str(exc).splitlines()[0][:160] if str(exc) else ""
+        raise EvidenceFormatError(
+            f"not a readable {fmt} file after {count} record(s): "
+            f"{type(exc).__name__}{': ' + detail if detail else ''}",
+            source=str(path),
+        ) from None

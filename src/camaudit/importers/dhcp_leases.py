@@ -208,6 +208,8 @@ def _isc_leases(path: Path, lines: Iterator[tuple[int, str]]) -> Iterator[_Lease
 
 def _isc_statement(path: Path, number: int, lease: _Lease, statement: str) -> None:
     words = statement.split(None, 2)
+    if not words:
+        return
     if statement.startswith("hardware ethernet") and len(words) == 3:
         lease.mac = parse_mac(words[2])
         if lease.mac is None:
@@ -231,14 +233,14 @@ def _dnsmasq_leases(path: Path, lines: Iterator[tuple[int, str]]) -> Iterator[_L
         fields = text.split()
         if not fields or fields[0].startswith("#") or fields[0] == "duid":
             continue
-        if len(fields) < 4 or not fields[0].isdigit():
+        if len(fields) < 4 or not (fields[0].isascii() and fields[0].isdigit()):
             raise EvidenceFormatError(
                 "not a dnsmasq lease line (expected: expiry MAC IP hostname client-id)",
                 line=number,
                 source=str(path),
             )
         lease = _Lease(number)
-        lease.ts = parse_timestamp(int(fields[0])) if int(fields[0]) > 0 else None
+        lease.ts = parse_timestamp(fields[0]) if fields[0].strip("0") else None
         ip = parse_ip(fields[2])
         if ip is None:
             raise EvidenceFormatError(

@@ -16,6 +16,7 @@ host names (``hostname``), and per port:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 
 from camaudit.errors import EvidenceFormatError
+from camaudit.identify.extract.decoding import resolve_encoding
 from camaudit.importers.base import (
     asset_row_payload,
     make_evidence,
@@ -48,6 +50,18 @@ from camaudit.models import Evidence, EvidenceKind
 MAX_HOST_BYTES = 64 * 1024 * 1024
 
 
+def safe_declaration(head: bytes) -> bytes:
+    """``head`` with an XML declaration naming a non-allowed encoding rewritten to UTF-8, so the
+    parser never looks up a codec the file chose."""
+    m = _DECL_ENCODING.match(head)
+    if m and resolve_encoding(m.group(2).decode("ascii", "replace")) is None:
+        return head[: m.start(2)] + b"utf-8" + head[m.end(2) :]
+    return head
+
+
+_DECL_ENCODING = re.compile(rb"""^(\s*<\?xml[^>]{0,200}?encoding\s*=\s*["'])([^"']{0,40})["']""")
+
+
 class _HostTooLarge(Exception):
     pass
 
@@ -59,9 +73,13 @@ class _CountingReader:
         self._fh = fh
         self._limit = limit
         self._since = 0
+        self._first = True
 
     def read(self, size: int = -1) -> bytes:
         data = self._fh.read(size if size and size > 0 else 64 * 1024)
+        if self._first:
+            self._first = False
+            data = safe_declaration(data)
         self._since += len(data)
         if self._since > self._limit:
             raise _HostTooLarge

@@ -23,10 +23,9 @@ import hashlib
 import socket
 from collections import OrderedDict
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
-from camaudit.importers.base import make_evidence, source_label
+from camaudit.importers.base import make_evidence, parse_timestamp, source_label
 from camaudit.importers.clouds import cloud_domain
 from camaudit.importers.pcap_decode import (
     ETH_ARP,
@@ -143,7 +142,7 @@ class _Capture:
         mac: str | None = None,
         ts: float | None = None,
     ) -> Evidence:
-        when = datetime.fromtimestamp(ts, UTC) if ts else None
+        when = parse_timestamp(ts) if ts else None  # None when out of datetime's range
         source = source_label("pcap", self.path, f"packet {number}", detail)
         return make_evidence(kind, payload, source, ip=ip, port=port, mac=mac, ts=when)
 

@@ -10,7 +10,6 @@ header rows are skipped; a malformed MAC or IP address is an error naming the ro
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import zipfile
@@ -206,6 +205,45 @@ def _checked(
     return value
 
 
+_DELIMITERS = (",", ";", "\t", "|")
+_SNIFF_LINES = 50
+
+
+def detect_delimiter(sample: str) -> str:
+    """The column separator of a CSV sample: the candidate found most consistently outside
+    quotes over its first lines (ties in the order , ; tab |). Linear in the sample: no
+    backtracking heuristics on untrusted bytes (``csv.Sniffer`` can take minutes)."""
+    counts: dict[str, list[int]] = {d: [] for d in _DELIMITERS}
+    quoted = False
+    line: dict[str, int] = dict.fromkeys(_DELIMITERS, 0)
+    lines = 0
+    for ch in sample:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "\n" and not quoted:
+            lines += 1
+            for d in _DELIMITERS:
+                counts[d].append(line[d])
+            line = dict.fromkeys(_DELIMITERS, 0)
+            if lines >= _SNIFF_LINES:
+                break
+        elif not quoted and ch in line:
+            line[ch] += 1
+    if any(line.values()):
+        for d in _DELIMITERS:
+            counts[d].append(line[d])
+
+    def score(d: str) -> tuple[int, int]:
+        seen = [c for c in counts[d] if c]
+        if not seen:
+            return (0, 0)
+        common = max(set(seen), key=seen.count)
+        return (sum(1 for c in counts[d] if c == common), common)
+
+    best = max(_DELIMITERS, key=lambda d: (score(d), -_DELIMITERS.index(d)))
+    return best if score(best)[0] else ","
+
+
 def _csv_sheets(path: Path) -> Iterator[_Sheet]:
     yield _Sheet(_csv_rows(path), "")
 
@@ -219,10 +257,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     with fh:
         sample = fh.read(16 * 1024)
         fh.seek(0)
-        dialect: type[csv.Dialect] | csv.Dialect = csv.excel
-        with contextlib.suppress(csv.Error):
-            dialect = csv.Sniffer().sniff(sample.lstrip("\ufeff"), delimiters=",;\t|")
-        reader = csv.reader(fh, dialect)
+        reader = csv.reader(fh, delimiter=detect_delimiter(sample.lstrip("\ufeff")))
         number = 0
         while True:
             try:

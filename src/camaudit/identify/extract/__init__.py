@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from camaudit.identify.extract.decoding import decode_payload
 from camaudit.identify.extract.fields import MAX_FIELD, Fields, Wanted
 from camaudit.identify.extract.http import extract_http, extract_rtsp
 from camaudit.identify.extract.markup import extract_xml
@@ -49,16 +50,22 @@ _EXTRACTORS: dict[EvidenceKind, Callable[[str, Wanted], Fields]] = {
 
 
 def extract(evidence: Evidence, wanted: Wanted = None) -> Fields:
-    """Named fields of one piece of evidence (never raises).
+    """Named fields of one piece of evidence (never raises: an extractor failure leaves the
+    ``raw`` field and a note in ``Fields.notes``).
 
     ``wanted`` names the fields some rule reads: extractors may skip others (HTTP skips unread
     ``header.*`` fields). ``None`` extracts everything.
     """
-    text = evidence.payload[: MAX_FIELD * 4].decode("utf-8", errors="replace")
+    text, note = decode_payload(evidence.payload[: MAX_FIELD * 4])
     try:
         fields = _EXTRACTORS[evidence.kind](text, wanted)
-    except (ValueError, UnicodeError, RecursionError, OverflowError):
+    except Exception as exc:  # an isolation boundary: bad bytes cost only their own fields
         fields = Fields()
+        fields.notes.append(
+            f"{evidence.kind.value} extractor failed ({type(exc).__name__}): raw text only"
+        )
+    if note:
+        fields.notes.append(note)
     fields.add("raw", text)
     if evidence.mac:
         fields.add("mac", evidence.mac)

@@ -15,10 +15,12 @@ MAX_VALUES = 64
 class Fields:
     """Multi-valued mapping of lower-case field names to text values."""
 
-    __slots__ = ("_data",)
+    __slots__ = ("_data", "notes")
 
     def __init__(self) -> None:
         self._data: dict[str, list[str]] = {}
+        #: What went wrong reading the evidence (a bad encoding, an extractor failure).
+        self.notes: list[str] = []
 
     def add(self, name: str, value: str | None) -> None:
         """Add a value (trimmed; empty values are dropped). ``name`` must be lower case: every

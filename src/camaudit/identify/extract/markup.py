@@ -14,6 +14,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 
+from camaudit.identify.extract.decoding import strip_encoding_declaration
 from camaudit.identify.extract.fields import Fields, Wanted
 
 MAX_XML = 256 * 1024
@@ -69,8 +70,8 @@ def xml_leaves(text: str) -> list[tuple[str, str]]:
     if out or "<" not in doc:
         return out
     try:
-        root = safe_et.fromstring(doc.encode("utf-8", errors="replace"))
-    except (ParseError, DefusedXmlException, ValueError, RecursionError):
+        root = safe_et.fromstring(strip_encoding_declaration(doc).encode("utf-8", errors="replace"))
+    except (ParseError, DefusedXmlException, ValueError, LookupError, RecursionError):
         return out
     _walk(root, out)
     return out
