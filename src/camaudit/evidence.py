@@ -101,6 +101,7 @@ def evidence_from_record(
         mac=_opt_str(rec.get("mac")),
         ts=when,
         source=_opt_str(rec.get("source")),
+        truncated=rec.get("truncated") is True or len(payload) > MAX_PAYLOAD,
     )
 
 

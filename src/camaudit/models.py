@@ -93,6 +93,8 @@ class Evidence:
     mac: str | None = None
     ts: datetime | None = None
     source: str | None = None
+    #: The reply was longer than a byte cap: ``payload`` holds its first part only.
+    truncated: bool = False
 
     @property
     def sha256(self) -> str:
@@ -123,6 +125,8 @@ class Evidence:
             rec["ts"] = self.ts.isoformat()
         if self.source is not None:
             rec["source"] = self.source
+        if self.truncated:
+            rec["truncated"] = True
         return rec
 
 

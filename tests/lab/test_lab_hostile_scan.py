@@ -105,3 +105,25 @@ def test_no_external_entity_was_resolved(scanned: Scanned) -> None:
     xxe = next(d for d in fleet.devices if d.persona == "hostile-xxe")
     assert any(r.ip == xxe.ip and r.probe == "onvif" and r.evidence for r in results)
     assert not [event for event in lab.server.resources.events if event.startswith("xxe-fetch")]
+
+
+#: What each reply that once stopped a whole audit (issue 16) must leave on its device instead.
+ISOLATION_NOTES = {
+    "hostile-xml-encoding": "not an allowed XML encoding",
+    "hostile-cert-version": "read tolerantly",
+    "hostile-cert-oversized": "cut at a byte cap",
+}
+
+
+def test_replies_that_once_crashed_the_audit_leave_notes(scanned: Scanned) -> None:
+    fleet, _, report, results, _, _ = scanned
+    by_ip = {d.ip: d for d in report.devices}
+    for persona, note in ISOLATION_NOTES.items():
+        device = next(d for d in fleet.devices if d.persona == persona)
+        found = by_ip.get(device.ip)
+        assert found is not None, persona
+        assert found.identity.manufacturer is None
+        assert any(note in n for n in found.identity.notes), (persona, found.identity.notes)
+    oversized = next(d for d in fleet.devices if d.persona == "hostile-cert-oversized")
+    kept = [e for r in results if r.ip == oversized.ip for e in r.evidence]
+    assert kept and all(e.truncated for e in kept if e.kind.value == "tls")

@@ -118,6 +118,11 @@ class Identifier:
         sha = evidence.sha256
         if fields.notes:
             obs.notes.extend(f"evidence {sha[:12]}: {n}" for n in fields.notes)
+        if evidence.truncated:
+            obs.notes.append(
+                f"evidence {sha[:12]} ({kind}) was cut at a byte cap: read from its first "
+                f"{len(evidence.payload)} bytes"
+            )
         for hit in self.rules.match(kind, fields, only=only):
             stage[0] = hit.rule.id
             items, notes = self._resolved(kind, hit)

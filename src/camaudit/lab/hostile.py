@@ -37,7 +37,7 @@ import struct
 
 from camaudit.errors import LabError
 from camaudit.lab.base import ListeningService, ServiceContext, tcp_listener
-from camaudit.lab.hostile_certs import server_context
+from camaudit.lab.hostile_certs import RAW_VARIANTS, raw_flight, server_context
 from camaudit.lab.hostile_spec import MAX_DATAGRAM, Behaviour, HostileSpec
 from camaudit.lab.templates import render
 from camaudit.lab.udp_base import (
@@ -201,6 +201,9 @@ class HostileTlsService(HostileTcpService):
     """A real TLS server presenting an absurd certificate; answers ``reply`` to one request."""
 
     async def start(self) -> None:
+        if self.behaviour.variant in RAW_VARIANTS:  # served as bytes: OpenSSL would refuse them
+            await super().start()
+            return
         context = server_context(self.behaviour.variant)
         sock = tcp_listener(self.ctx.ip, self.ctx.port, self.settings.backlog)
         self._server = await asyncio.start_server(
@@ -212,6 +215,11 @@ class HostileTlsService(HostileTcpService):
         )
 
     async def behave(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.behaviour.variant in RAW_VARIANTS:
+            await reader.read(4096)  # the ClientHello
+            writer.write(raw_flight(self.behaviour.variant))
+            await self._drain(writer)
+            return
         await self.read_request(reader)
         writer.write(_encode(self.behaviour.reply, self.ctx))
         await self._drain(writer)

@@ -7,7 +7,11 @@
 * ``ancient``: markup and format strings in the subject (``<script>``, ``%s%n``), a NUL in the
   common name, and a validity of one day in 1950.
 
-Neither claims to be any maker's: a scanner must record them without crashing, hanging or
+* ``oversized`` (about 261 KB, over OpenSSL's limit) and ``bad_version`` (the version field
+  says 5): OpenSSL clients abort these handshakes, so they are served as a raw TLS 1.2 server
+  flight (ServerHello, Certificate, ServerHelloDone; see :func:`raw_flight`), never completed.
+
+None claims to be any maker's: a scanner must record them without crashing, hanging or
 identifying a vendor.
 """
 
@@ -49,6 +53,76 @@ def _ancient_name() -> x509.Name:
             ),
         ]
     )
+
+
+#: Variants served as a raw handshake flight instead of by a real TLS server.
+RAW_VARIANTS = frozenset({"oversized", "bad_version"})
+_RECORD = 16384
+
+
+def _plain_name(organisation: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "IPC"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+        ]
+    )
+
+
+def raw_certificate_der(variant: str, organisation: str = "Lab Hostile Device") -> bytes:
+    """DER bytes of a ``RAW_VARIANTS`` certificate."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_plain_name(organisation))
+        .issuer_name(_plain_name(organisation))
+        .public_key(key.public_key())
+        .serial_number(0x5EED)
+        .not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+        .not_valid_after(dt.datetime(2040, 1, 1, tzinfo=dt.UTC))
+    )
+    if variant == "oversized":
+        builder = builder.add_extension(
+            x509.UnrecognizedExtension(UNKNOWN_EXTENSION, b"\x04\x83\x04\x14\xd8" + b"Z" * 267_480),
+            False,
+        )
+    der = bytearray(builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+    if variant == "bad_version":
+        at = der.find(bytes([0xA0, 0x03, 0x02, 0x01, 0x02]))
+        der[at + 4] = 0x05
+    return bytes(der)
+
+
+def _handshake_message(kind: int, body: bytes) -> bytes:
+    return bytes([kind]) + len(body).to_bytes(3, "big") + body
+
+
+@functools.lru_cache(maxsize=8)
+def raw_flight(variant: str, organisation: str = "Lab Hostile Device") -> bytes:
+    """A TLS 1.2 server's first flight carrying a ``RAW_VARIANTS`` certificate, in records."""
+    der = raw_certificate_der(variant, organisation)
+    renegotiation_info = b"\xff\x01\x00\x01\x00"  # RFC 5746: empty, as a first handshake has
+    hello = _handshake_message(
+        2,
+        b"\x03\x03"
+        + b"\x11" * 32
+        + b"\x00"
+        + b"\xc0\x2b"  # ECDHE-ECDSA-AES128-GCM-SHA256: the key is EC
+        + b"\x00"
+        + len(renegotiation_info).to_bytes(2, "big")
+        + renegotiation_info,
+    )
+    chain = len(der).to_bytes(3, "big") + der
+    messages = (
+        hello
+        + _handshake_message(11, len(chain).to_bytes(3, "big") + chain)
+        + _handshake_message(14, b"")
+    )
+    out = bytearray()
+    for start in range(0, len(messages), _RECORD):
+        part = messages[start : start + _RECORD]
+        out += b"\x16\x03\x03" + len(part).to_bytes(2, "big") + part
+    return bytes(out)
 
 
 def build_certificate(variant: str) -> tuple[bytes, bytes]:

@@ -16,7 +16,7 @@ opens the ports a scanner expects (80, 443, 554, 3702...). YAML shape::
         then: hold            # close | hold (read and discard until EOF) | reset (RST)
       https:
         kind: tls_cert        # a real TLS server presenting an absurd certificate
-        variant: huge         # huge | ancient
+        variant: huge         # huge | ancient | oversized | bad_version
         reply: "HTTP/1.1 200 OK\\r\\n..."   # sent after the handshake and the request
       wsd:
         kind: udp_flood       # many datagrams per probe, loopback sources only
@@ -48,7 +48,7 @@ KINDS: dict[str, str] = {  # behaviour -> transport
     "udp_flood": "udp",
 }
 ENDINGS = ("close", "hold", "reset")
-CERT_VARIANTS = ("huge", "ancient")
+CERT_VARIANTS = ("huge", "ancient", "oversized", "bad_version")
 MAX_FLOOD_DATAGRAMS = 1000  # per probe: proves the scanner stays bounded, never amplifies more
 MAX_FLOOD_RATE = 10000.0  # datagrams per second
 MAX_DATAGRAM = 1400

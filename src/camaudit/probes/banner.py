@@ -137,7 +137,12 @@ class BannerProbe:
             service = "telnet" if telnet or filt.answered else "ftp" if port == 21 else "tcp"
             result.evidence.append(
                 observed(
-                    EvidenceKind.BANNER, text, ip, port, f"probe:{self.name} {service} greeting"
+                    EvidenceKind.BANNER,
+                    text,
+                    ip,
+                    port,
+                    f"probe:{self.name} {service} greeting",
+                    truncated=truncated,
                 )
             )
         result.elapsed = timer.elapsed

@@ -114,7 +114,16 @@ class RunBudget:
 
 
 def observed(
-    kind: EvidenceKind, payload: bytes, ip: str, port: int | None, source: str
+    kind: EvidenceKind,
+    payload: bytes,
+    ip: str,
+    port: int | None,
+    source: str,
+    *,
+    truncated: bool = False,
 ) -> Evidence:
-    """Evidence of one observation, stamped now (``source`` names the probe and request)."""
-    return Evidence(kind, payload, ip=ip, port=port, ts=utcnow(), source=source)
+    """Evidence of one observation, stamped now (``source`` names the probe and request;
+    ``truncated``: the reply was cut at a byte cap and ``payload`` is its first part)."""
+    return Evidence(
+        kind, payload, ip=ip, port=port, ts=utcnow(), source=source, truncated=truncated
+    )

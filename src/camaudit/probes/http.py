@@ -32,6 +32,7 @@ from camaudit.probes.http_request import (
     exchange,
 )
 from camaudit.probes.tls import certificate_pem
+from camaudit.probes.tls_raw import record_raw_certificate
 
 __all__ = ["VENDOR_REQUESTS", "HttpProbe", "HttpsProbe", "VendorRequest", "dechunk"]
 
@@ -136,6 +137,10 @@ class HttpProbe:
         budget = RunBudget(ctx.timeout)
         result = ProbeResult(self.name, ip, port, ProbeStatus.NO_RESPONSE)
         speaks_http = await self._pages(ip, port, ctx, budget, result)
+        if self.tls and not result.evidence and result.status is ProbeStatus.PROTOCOL_ERROR:
+            # OpenSSL refused the handshake (a malformed or oversized certificate): keep the
+            # certificate anyway, read off the wire.
+            await record_raw_certificate(self.name, ip, port, ctx, budget.deadline(), result)
         if speaks_http and self.favicon and not budget.exhausted:
             await self._favicon(ip, port, ctx, budget, result)
         if speaks_http:
@@ -202,7 +207,14 @@ class HttpProbe:
                 followed = True
                 queue.insert(0, nxt)
             result.evidence.append(
-                observed(EvidenceKind.HTTP, raw, ip, port, f"probe:{self.name} GET {path}")
+                observed(
+                    EvidenceKind.HTTP,
+                    raw,
+                    ip,
+                    port,
+                    f"probe:{self.name} GET {path}",
+                    truncated=out.response.truncated,
+                )
             )
             if result.status is not ProbeStatus.SUCCESS:
                 result.status = out.status
@@ -249,9 +261,14 @@ class HttpProbe:
         if resp is None or resp.status in _UNINFORMATIVE:
             return
         source = f"probe:{self.name} {vr.method} {vr.target}"
-        result.evidence.append(observed(EvidenceKind.HTTP, resp.raw, ip, port, source))
+        cut = resp.truncated
+        result.evidence.append(
+            observed(EvidenceKind.HTTP, resp.raw, ip, port, source, truncated=cut)
+        )
         if vr.body_kind and resp.status == 200 and vr.marker and vr.marker in resp.body:
-            result.evidence.append(observed(vr.body_kind, resp.body, ip, port, source))
+            result.evidence.append(
+                observed(vr.body_kind, resp.body, ip, port, source, truncated=cut)
+            )
 
 
 class HttpsProbe(HttpProbe):

@@ -90,6 +90,7 @@ class RtspProbe:
                         ip,
                         port,
                         f"probe:{self.name} {request.method} {url}",
+                        truncated=out.response.truncated,
                     )
                 )
                 if result.status is not ProbeStatus.TRUNCATED:

@@ -12,6 +12,7 @@ from camaudit.models import EvidenceKind
 from camaudit.net.transport import close_quietly
 from camaudit.probes.base import ProbeContext, ProbeResult, ProbeStatus, Timer, observed
 from camaudit.probes.http_request import Outcome, client_tls_context, connect, peer_certificate
+from camaudit.probes.tls_raw import record_raw_certificate
 
 
 def certificate_pem(der: bytes) -> bytes:
@@ -28,9 +29,12 @@ class TlsProbe:
     async def run(self, ip: str, port: int, ctx: ProbeContext) -> ProbeResult:
         timer = Timer()
         result = ProbeResult(self.name, ip, port, ProbeStatus.NO_RESPONSE)
-        conn = await connect(ctx, ip, port, timer.start + ctx.timeout, client_tls_context())
+        deadline = timer.start + ctx.timeout
+        conn = await connect(ctx, ip, port, deadline, client_tls_context())
         if isinstance(conn, Outcome):
             result.status, result.detail = conn.status, conn.detail
+            if conn.status is ProbeStatus.PROTOCOL_ERROR:
+                await record_raw_certificate(self.name, ip, port, ctx, deadline, result)
         else:
             _, writer = conn
             der = peer_certificate(writer)

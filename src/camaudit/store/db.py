@@ -276,6 +276,7 @@ class Store:
                     mac=row.mac,
                     ts=row.ts,
                     source=row.source,
+                    truncated=bool(row.truncated),
                 )
                 yield row.id, row.audit_id, ev
 
@@ -360,7 +361,16 @@ class Store:
             return [
                 (
                     r.id,
-                    Evidence(EvidenceKind(r.kind), r.payload, r.ip, r.port, r.mac, r.ts, r.source),
+                    Evidence(
+                        EvidenceKind(r.kind),
+                        r.payload,
+                        r.ip,
+                        r.port,
+                        r.mac,
+                        r.ts,
+                        r.source,
+                        bool(r.truncated),
+                    ),
                 )
                 for r in s.scalars(q)
             ]

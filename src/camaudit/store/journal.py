@@ -82,6 +82,7 @@ class ScanJournal:
                 "mac": ev.mac,
                 "ts": ev.ts or now,
                 "source": ev.source,
+                "truncated": ev.truncated,
             }
             for o in outcomes
             for ev in o.evidence

@@ -66,6 +66,7 @@ def insert_evidence(s: Session, audit_id: int, ev: Evidence) -> int:
         mac=ev.mac,
         ts=ev.ts or utcnow(),
         source=ev.source,
+        truncated=ev.truncated,
     )
     s.add(row)
     s.flush()

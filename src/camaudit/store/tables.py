@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 
 class Base(DeclarativeBase):
@@ -68,6 +70,7 @@ class EvidenceRow(Base):
     mac: Mapped[str | None] = mapped_column(String(32), nullable=True)
     ts: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     source: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class DeviceRow(Base):
