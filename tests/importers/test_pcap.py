@@ -374,3 +374,15 @@ def test_evidence_round_trips_through_the_exchange_format(site_pcap: Path) -> No
         record = ev.to_record()
         assert json.loads(json.dumps(record))["kind"] == ev.kind.value
         assert (ev.source or "").startswith("import:pcap site.pcap:packet ")
+
+
+def test_timestamps_beyond_datetime_are_dropped_not_fatal(tmp_path: Path) -> None:
+    """A pcapng timestamp in year 294301 once raised ValueError through the whole import."""
+    frame = cb.ether(
+        cb.mac("c4:2f:90:01:02:03"),
+        cb.CLIENT_MAC,
+        cb.udp("127.0.0.5", "127.0.0.9", 37020, 37020, b"<ProbeMatch><DeviceType>1</DeviceType>"),
+    )
+    path = cb.write_pcapng(tmp_path / "far.pcapng", [frame], start=9.2e12)  # pcap has 32 bits
+    evidence = list(PcapImporter().read(path))
+    assert evidence and all(ev.ts is None for ev in evidence)
