@@ -2,7 +2,7 @@
 
     python -m bench isolation [--subnet 127.72.0.0/20]
 
-1. A clean lab of 1,024 ordinary devices is scanned.
+1. The ordinary 1,024 devices of the fleet alone (same addresses, models, firmware) are scanned.
 2. The ``isolation-1024`` fleet (the same 1,024 ordinary devices plus 24 whose replies once
    stopped whole audits: XML declaring an unknown encoding, certificates of version 5 and of
    261 KB) is scanned: the scan must complete, every ordinary device must be identified as in
@@ -15,7 +15,6 @@ Writes bench/results/isolation.json and prints the figures.
 from __future__ import annotations
 
 import argparse
-import collections
 import json
 import os
 import signal
@@ -28,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.scan_bench import start_lab
-from camaudit.lab.fleet import FLEET_DIR
 from camaudit.net.scope import covering_block
 
 RESULTS = Path(__file__).parent / "results"
@@ -62,11 +60,34 @@ def _scan_cmd(block: str, offset: int, db: Path, *extra: str) -> list[str]:
 
 
 def _lab(
-    fleet_file: Path, subnet: str, work: Path
+    subnet: str, work: Path, *, hostile: bool
 ) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
-    truth = work / f"truth-{fleet_file.stem}.json"
-    proc = start_lab(1, subnet, truth, str(fleet_file))  # the spec sets the device count
-    return proc, json.loads(truth.read_text())
+    """The isolation-1024 fleet on ``subnet`` in a process of its own, with or without its
+    hostile devices (the ordinary devices are then identical, address for address)."""
+    truth = work / f"truth-{'mixed' if hostile else 'clean'}.json"
+    if hostile:  # the spec sets the device count
+        return start_lab(1, subnet, truth, "isolation-1024"), _wait_truth(truth)
+    cmd = [sys.executable, "-m", "bench.isolation_bench", "--serve-clean", subnet, str(truth)]
+    proc: subprocess.Popen[bytes] = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    return proc, _wait_truth(truth, proc)
+
+
+def _wait_truth(truth: Path, proc: subprocess.Popen[bytes] | None = None) -> dict[str, Any]:
+    deadline = time.monotonic() + 300
+    while not truth.exists():  # written once every device is bound
+        if (proc is not None and proc.poll() is not None) or time.monotonic() > deadline:
+            raise RuntimeError("lab did not start")
+        time.sleep(0.2)
+    return dict(json.loads(truth.read_text()))
+
+
+def serve_clean(subnet: str, truth: str) -> None:
+    """Serve the ordinary devices of isolation-1024 alone (for the clean run)."""
+    from camaudit.lab import build_fleet, run_forever
+
+    fleet = build_fleet(spec="isolation-1024", subnet=subnet)
+    fleet.devices = [d for d in fleet.devices if not d.persona.startswith("hostile-")]
+    run_forever(fleet, truth)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -92,30 +113,29 @@ def _scan(block: str, offset: int, db: Path, out: Path) -> float:
     return time.perf_counter() - t0
 
 
-def _profile(devices: list[dict[str, Any]], truth: dict[str, Any]) -> collections.Counter[tuple]:
+def _profile(devices: list[dict[str, Any]], truth: dict[str, Any]) -> set[tuple[Any, ...]]:
+    """What the scan said of each ordinary device (address, maker, label, model, firmware, type)."""
     persona = {d["ip"]: d["persona"] for d in truth["devices"]}
-    return collections.Counter(
-        (persona.get(d["ip"]), d["manufacturer"], d["brand"], d["device_type"])
+    return {
+        tuple(d.get(k) for k in ("ip", "manufacturer", "brand", "model", "firmware", "device_type"))
         for d in devices
         if d["ip"] in persona and not str(persona.get(d["ip"])).startswith("hostile-")
-    )
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench isolation", description=__doc__)
     ap.add_argument("--subnet", default="127.72.0.0/20")
-    ap.add_argument("--clean-subnet", default="127.76.0.0/20")
+    ap.add_argument("--serve-clean", nargs=2, metavar=("SUBNET", "TRUTH"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.serve_clean:
+        serve_clean(*args.serve_clean)
+        return 0
     result: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M")}
     env = {**os.environ, "CAMAUDIT_DB": ""}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        clean_fleet = work / "clean-1024.yaml"
-        clean_fleet.write_text(
-            f"description: the ordinary devices of isolation-1024 alone\nseed: 1024\n"
-            f"subnet: {args.clean_subnet}\ndevices: 1024\nshuffle: true\n"
-        )
-        lab, truth = _lab(clean_fleet, args.clean_subnet, work)
+        lab, truth = _lab(args.subnet, work, hostile=False)
         try:
             block = covering_block(d["ip"] for d in truth["devices"])
             wall = _scan(block, truth["port_offset"], work / "clean.db", work / "clean.json")
@@ -125,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             _stop(lab)
 
-        lab, truth = _lab(FLEET_DIR / "isolation-1024.yaml", args.subnet, work)
+        lab, truth = _lab(args.subnet, work, hostile=True)
         try:
             block = covering_block(d["ip"] for d in truth["devices"])
             offset = truth["port_offset"]
@@ -142,7 +162,9 @@ def main(argv: list[str] | None = None) -> int:
                 "devices": len(mixed),
                 "wall_seconds": round(wall, 1),
                 "ordinary_identified_as_in_clean_run": mixed_profile == clean_profile,
-                "ordinary_differences": [str(k) for k in (mixed_profile ^ clean_profile) if k][:20],
+                "ordinary_differences": [
+                    str(k) for k in sorted(mixed_profile ^ clean_profile, key=str)
+                ][:20],
                 "hostile_devices": expected_hostile,
                 "hostile_found": len(hostile),
                 "hostile_with_note": len(noted),
