@@ -8,7 +8,9 @@ packet. Anything else that does not follow the formats is an
 
 from __future__ import annotations
 
+import gzip
 import struct
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -39,18 +41,21 @@ def is_capture(head: bytes) -> bool:
 
 
 def iter_packets(path: Path) -> Iterator[Packet]:
-    """Every packet of a pcap or pcapng file, in file order."""
-    with open_binary(path) as fh:
-        magic = fh.read(4)
-        if magic in _PCAP_MAGICS:
-            yield from _pcap(path, fh, magic)
-        elif magic == PCAPNG_MAGIC:
-            yield from _pcapng(path, fh, magic)
-        else:
-            raise EvidenceFormatError(
-                f"not a pcap or pcapng file (starts with {magic.hex() or 'nothing'})",
-                source=str(path),
-            )
+    """Every packet of a pcap or pcapng file (optionally gzipped), in file order."""
+    try:
+        with open_binary(path) as fh:
+            magic = fh.read(4)
+            if magic in _PCAP_MAGICS:
+                yield from _pcap(path, fh, magic)
+            elif magic == PCAPNG_MAGIC:
+                yield from _pcapng(path, fh, magic)
+            else:
+                raise EvidenceFormatError(
+                    f"not a pcap or pcapng file (starts with {magic.hex() or 'nothing'})",
+                    source=str(path),
+                )
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise EvidenceFormatError(f"damaged gzip compression ({exc})", source=str(path)) from None
 
 
 def _pcap(path: Path, fh: IO[bytes], magic: bytes) -> Iterator[Packet]:
