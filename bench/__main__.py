@@ -1,6 +1,7 @@
 """Run benchmarks: ``python -m bench NAME [ARGS...]`` or ``python -m bench all`` (``make bench``).
 
-Names: accuracy (corpus, with nmap -sV side by side), throughput (identification), importers
+Names: accuracy (corpus, with nmap -sV side by side), eval (out-of-sample set bench/eval/, per
+half), throughput (identification), importers
 (1M Shodan records, 1M pcap packets), lab (5,000-device lab scale), scan (1,024-device lab
 with hostile personas, camaudit vs nmap), scan5000 (5,000-device scan), fuzz (mutation
 fuzzing of every parser of untrusted bytes; `--seconds`, `--inputs`; not part of ``all``). Results go to
@@ -14,6 +15,7 @@ import sys
 
 COMMANDS: dict[str, list[str]] = {
     "accuracy": ["bench.accuracy"],
+    "eval": ["bench.eval_set"],
     "throughput": ["bench.throughput"],
     "importers": ["bench.importers_bench"],
     "lab": ["bench.lab_scale"],
