@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from camaudit.identify.content import observe_content
 from camaudit.identify.extract import extract
 from camaudit.identify.extract.text import normalise_mac
 from camaudit.identify.facts import Fact
@@ -63,7 +64,7 @@ class Identifier:
             tuple[str, str | None], tuple[tuple[Restriction, ...], bool]
         ] = {}
 
-    def _resolved(self, kind: str, hit: RuleHit) -> _Template:
+    def resolved(self, kind: str, hit: RuleHit) -> _Template:
         """Facts a hit asserts, resolved through the KB once per (rule, asserted values)."""
         key = (kind, hit.rule.id, hit.sets)
         found = self._templates.get(key)
@@ -113,6 +114,7 @@ class Identifier:
     def _observe(
         self, evidence: Evidence, obs: Observation, only: str | None, stage: list[str]
     ) -> None:
+        start = len(obs.facts)
         kind = evidence.kind.value
         fields = extract(evidence, self.rules.wanted(kind))
         sha = evidence.sha256
@@ -125,7 +127,7 @@ class Identifier:
             )
         for hit in self.rules.match(kind, fields, only=only):
             stage[0] = hit.rule.id
-            items, notes = self._resolved(kind, hit)
+            items, notes = self.resolved(kind, hit)
             value = hit.value[:200]
             own = EvidenceRef(kind, hit.rule.id, hit.matched, hit.field, value, sha)
             for fname, fvalue, weight, rule_id, matched in items:
@@ -151,6 +153,8 @@ class Identifier:
             if norm and norm not in obs.macs:
                 obs.macs.append(norm)
                 obs.facts.extend(self.resolver.mac_facts(norm, kind, sha, obs.notes))
+        stage[0] = "content"
+        observe_content(self, evidence, fields, obs, start)
 
     def _restrictions(
         self, manufacturer: str, brand: str | None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from camaudit.identify.extract import Fields
 from camaudit.kb import KnowledgeBase
-from camaudit.kb.schema import Rule
+from camaudit.kb.schema import ANY_KIND, Rule
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 #: Values up to this length have their rule hits remembered; at most this many are kept.
@@ -107,7 +107,11 @@ class RuleIndex:
             kind: {f: _FieldRules.build(rules) for f, rules in by_field.items()}
             for kind, by_field in index.items()
         }
-        self._wanted = {kind: frozenset(by_field) for kind, by_field in self._index.items()}
+        generic = frozenset(self._index.get(ANY_KIND, {}))
+        self._wanted = {
+            kind: frozenset(by_field) | generic for kind, by_field in self._index.items()
+        }
+        self._generic_wanted = generic
         self._cache: dict[tuple[str, str, str], tuple[RuleHit, ...]] = {}
 
     def kinds(self) -> list[str]:
@@ -115,7 +119,7 @@ class RuleIndex:
 
     def wanted(self, kind: str) -> frozenset[str]:
         """The field names some rule for ``kind`` reads."""
-        return self._wanted.get(kind, frozenset())
+        return self._wanted.get(kind, self._generic_wanted)
 
     def _value_hits(self, field_rules: _FieldRules, fname: str, value: str) -> tuple[RuleHit, ...]:
         hits = []
