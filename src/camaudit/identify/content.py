@@ -76,16 +76,31 @@ _TEXT_MAC = re.compile(
     r"(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])"
 )
 _Seen = set[tuple[str, str, str]]
+_MESSAGES = (EvidenceKind.HTTP, EvidenceKind.RTSP)
+
+
+def _after_head(text: str) -> str:
+    """The body of an HTTP/RTSP message (MAC addresses are looked for there, not in headers)."""
+    for sep in ("\r\n\r\n", "\n\n"):
+        idx = text.find(sep)
+        if idx >= 0:
+            return text[idx + len(sep) :]
+    return "" if text[:5].upper() in ("HTTP/", "RTSP/") else text
 
 
 def observe_content(
-    ident: Identifier, evidence: Evidence, fields: Fields, obs: Observation, start: int
+    ident: Identifier,
+    evidence: Evidence,
+    fields: Fields,
+    obs: Observation,
+    start: int,
+    sha: str | None,
 ) -> None:
     """Add what the content of ``evidence`` says beyond its declared kind's rules to ``obs``
-    (``fields``: the declared kind's; ``start``: index of this evidence's first fact)."""
+    (``fields``: the declared kind's, to which the ``gen.*`` fields are added; ``start``: index
+    of this evidence's first fact; ``sha``: the evidence's SHA-256)."""
     declared = evidence.kind
     kind = declared.value
-    sha = evidence.sha256
     text = fields.first("raw") or ""
     seen: _Seen = {(f.field, f.value.casefold(), f.ref.matched) for f in obs.facts[start:]}
     sniffed = sniff(text, evidence.payload[:2])
@@ -102,24 +117,17 @@ def observe_content(
         every.append(extra)
         label = f"{other.value}:"
         _add_hits(ident, obs, ident.rules.match(other.value, extra), kind, sha, seen, label)
-    gen = _generic(every, text, sniffed, covered)
-    origin = gen.origin
-    _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "")
-    _add_hits(ident, obs, ident.rules.match(ANY_KIND, gen.fields), kind, sha, seen, "", origin)
-    every.append(gen.fields)
+    origin = _generic(every, text, sniffed, covered, fields)
+    _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "", origin)
     _free_text(ident, obs, every, kind, sha, seen)
-    _macs(ident, obs, gen.fields, text, kind, sha)
+    body = text if declared not in _MESSAGES else _after_head(text)
+    _macs(ident, obs, fields, body, kind, sha)
 
 
-class _Generic:
-    __slots__ = ("fields", "origin")
-
-    def __init__(self, fields: Fields, origin: dict[str, str]) -> None:
-        self.fields = fields
-        self.origin = origin
-
-
-def _generic(every: list[Fields], text: str, sniffed: Sniffed, covered: set[str]) -> _Generic:
+def _generic(
+    every: list[Fields], text: str, sniffed: Sniffed, covered: set[str], gen: Fields
+) -> dict[str, str]:
+    """Add the ``gen.*`` (and ``sdp.*``) fields to ``gen``; returns where each came from."""
     pairs: list[tuple[str, str]] = []
     for f in every:
         for name, values in f.items():
@@ -127,14 +135,13 @@ def _generic(every: list[Fields], text: str, sniffed: Sniffed, covered: set[str]
                 continue
             if canonical(name) is not None or name.startswith(("json.", "xml.", "kv.")):
                 pairs.extend((name, v) for v in values)
-    todo = [fmt for fmt in sniffed.formats if fmt not in covered and fmt not in ("html", "sdp")]
-    if todo:
-        pairs.extend(structured_pairs(text, todo))
-    gen = Fields()
-    origin = canonical_fields(pairs, gen) if pairs else {}
-    if "sdp" in sniffed.formats:
-        sdp_fields(text, gen)
-    return _Generic(gen, origin)
+    if sniffed.formats:
+        todo = [f for f in sniffed.formats if f not in covered and f not in ("html", "sdp")]
+        if todo:
+            pairs.extend(structured_pairs(text, todo))
+        if "sdp" in sniffed.formats:
+            sdp_fields(text, gen)
+    return canonical_fields(pairs, gen) if pairs else {}
 
 
 def _add_hits(
@@ -175,20 +182,50 @@ def _free_text(
     sha: str | None,
     seen: _Seen,
 ) -> None:
-    models = {v for (f, v, _m) in seen if f == "model"}
-    for fname, weight in FREE_TEXT:
-        for f in every:
-            for text in f.get(fname):
-                ref = EvidenceRef(kind, "grammar:free-text", text[:80], fname, text[:200], sha)
-                facts = list(ident.resolver.text_model_facts(text, weight, ref))
-                if not facts or facts[0].value.casefold() in models:
+    models: set[str] | None = None
+    for f in every:
+        for fname, values in f.items():
+            weight = _FREE_WEIGHT.get(fname)
+            if weight is None:
+                continue
+            for text in values:
+                template = _text_template(ident, text, weight)
+                if not template:
                     continue
-                models.add(facts[0].value.casefold())
-                for fact in facts:
-                    key = (fact.field, fact.value.casefold(), fact.ref.matched)
+                if models is None:
+                    models = {v for (fld, v, _m) in seen if fld == "model"}
+                if template[0][1].casefold() in models:
+                    continue
+                models.add(template[0][1].casefold())
+                for field, value, w, rule, matched in template:
+                    key = (field, value.casefold(), matched)
                     if key not in seen:
                         seen.add(key)
-                        obs.facts.append(fact)
+                        ref = EvidenceRef(kind, rule, matched, fname, text[:200], sha)
+                        obs.facts.append(Fact(field, value, w, ref))
+
+
+_FREE_WEIGHT = dict(FREE_TEXT)
+#: Facts of one free-text value, minus the evidence link: (field, value, weight, rule, matched).
+TextTemplate = tuple[tuple[str, str, float, str, str], ...]
+
+
+def _text_template(ident: Identifier, text: str, weight: float) -> TextTemplate:
+    """What the model grammar finds in one free-text value (memoised: titles, realms and
+    banners repeat across an estate; most find nothing)."""
+    key = (text, weight)
+    cache = ident.text_cache
+    found = cache.get(key)
+    if found is None:
+        probe = EvidenceRef("", "grammar:free-text", text[:80], "", "")
+        found = tuple(
+            (f.field, f.value, f.weight, f.ref.rule, f.ref.matched)
+            for f in ident.resolver.text_model_facts(text, weight, probe)
+        )
+        if len(cache) >= 50_000:
+            cache.clear()
+        cache[key] = found
+    return found
 
 
 def _macs(
@@ -199,7 +236,7 @@ def _macs(
         if norm and norm not in obs.macs:
             obs.macs.append(norm)
             obs.facts.extend(ident.resolver.mac_facts(norm, kind, sha, obs.notes, OUI_WEIGHT))
-    if ":" not in text and "-" not in text:
+    if text.count(":") < 5 and text.count("-") < 5:
         return
     found: set[str] = set(obs.macs)
     for m in _TEXT_MAC.finditer(text[:16384]):

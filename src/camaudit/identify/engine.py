@@ -60,6 +60,8 @@ class Identifier:
         self.resolver = Resolver(self.kb, self.oui)
         # Resolved facts of a (cached, hence reused) rule hit, minus the evidence hash.
         self._templates: dict[tuple[str, str, tuple[tuple[str, str], ...]], _Template] = {}
+        #: Model-grammar facts per free-text value (see content.py).
+        self.text_cache: dict[tuple[str, float], tuple[tuple[str, str, float, str, str], ...]] = {}
         self._restriction_cache: dict[
             tuple[str, str | None], tuple[tuple[Restriction, ...], bool]
         ] = {}
@@ -154,7 +156,7 @@ class Identifier:
                 obs.macs.append(norm)
                 obs.facts.extend(self.resolver.mac_facts(norm, kind, sha, obs.notes))
         stage[0] = "content"
-        observe_content(self, evidence, fields, obs, start)
+        observe_content(self, evidence, fields, obs, start, sha)
 
     def _restrictions(
         self, manufacturer: str, brand: str | None

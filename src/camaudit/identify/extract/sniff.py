@@ -17,7 +17,7 @@ Never raises; cost is a few substring tests on the first 16 KiB.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from camaudit.models import EvidenceKind
 
@@ -57,8 +57,7 @@ FIELD_WORDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Sniffed:
+class Sniffed(NamedTuple):
     """What :func:`sniff` recognised (each tuple in a fixed order, no duplicates)."""
 
     kinds: tuple[EvidenceKind, ...] = ()
@@ -71,6 +70,16 @@ class Sniffed:
 
 
 _EMPTY = Sniffed()
+#: Results are few distinct values: share them (no allocation per record).
+_RESULTS: dict[tuple[tuple[EvidenceKind, ...], tuple[str, ...]], Sniffed] = {}
+
+
+def _result(kinds: list[EvidenceKind], formats: list[str] | tuple[str, ...]) -> Sniffed:
+    key = (tuple(dict.fromkeys(kinds)), tuple(formats))
+    found = _RESULTS.get(key)
+    if found is None:
+        found = _RESULTS.setdefault(key, Sniffed(*key))
+    return found
 
 
 def sniff(text: str, payload_head: bytes = b"") -> Sniffed:
@@ -109,6 +118,8 @@ def _sniff(text: str, payload_head: bytes) -> Sniffed:
         kinds.append(EvidenceKind.DHIP)
     if ("table." in body and _DAHUA_TABLE.search(body)) or "updateserial=" in body:
         kinds.append(EvidenceKind.DAHUA_CGI)
+    if not body:
+        return _result(kinds, ())
     first = body.lstrip()[:1]
     if first in ("{", "[") or '{"' in body:
         formats.append("json")
@@ -124,7 +135,7 @@ def _sniff(text: str, payload_head: bytes) -> Sniffed:
         and _COLON_PAIR.search(body)
     ):
         formats.append("printout")
-    return Sniffed(tuple(dict.fromkeys(kinds)), tuple(formats))
+    return _result(kinds, formats)
 
 
 def _body(low: str) -> str:
