@@ -29,10 +29,11 @@ from camaudit.identify.extract.generic import (
     scope_fields,
     sdp_fields,
     structured_pairs,
+    unescape_lines,
 )
 from camaudit.identify.extract.sniff import Sniffed, sniff
 from camaudit.identify.extract.text import normalise_mac
-from camaudit.identify.facts import Fact
+from camaudit.identify.facts import Fact, FactTemplate
 from camaudit.identify.resolve import OUI_WEIGHT, TEXT_OUI_WEIGHT
 from camaudit.identify.rules import RuleHit
 from camaudit.kb.schema import ANY_KIND
@@ -43,18 +44,23 @@ if TYPE_CHECKING:
 
 #: Free-text fields read by the model grammar, with the weight of a model number found there.
 FREE_TEXT: tuple[tuple[str, float], ...] = (
-    ("title", 0.6),
-    ("banner", 0.6),
-    ("realm", 0.6),
-    ("server", 0.5),
+    ("title", 0.65),
+    ("banner", 0.65),
+    ("realm", 0.65),
+    ("server", 0.55),
     ("fragment", 0.6),
-    ("friendlyname", 0.6),
-    ("modeldescription", 0.6),
-    ("instance", 0.6),
-    ("scope.name", 0.6),
-    ("cn", 0.5),
-    ("gen.name", 0.6),
+    ("friendlyname", 0.65),
+    ("modeldescription", 0.65),
+    ("instance", 0.65),
+    ("scope.name", 0.65),
+    ("cn", 0.55),
+    ("gen.name", 0.65),
+    ("gen.model", 0.75),
     ("gen.text", 0.5),
+    ("sdp.s", 0.6),
+    ("sdp.i", 0.6),
+    ("sdp.a", 0.5),
+    ("sdp.o", 0.5),
 )
 #: Formats each extractor already parses (no second parse of the same structure).
 _COVERS: dict[EvidenceKind, frozenset[str]] = {
@@ -119,7 +125,7 @@ def observe_content(
         _add_hits(ident, obs, ident.rules.match(other.value, extra), kind, sha, seen, label)
     origin = _generic(every, text, sniffed, covered, fields)
     _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "", origin)
-    _free_text(ident, obs, every, kind, sha, seen)
+    _free_text(ident, obs, every, kind, sha, seen, declared is not EvidenceKind.ASSET_ROW)
     body = text if declared not in _MESSAGES else _after_head(text)
     _macs(ident, obs, fields, body, kind, sha)
 
@@ -141,6 +147,11 @@ def _generic(
             pairs.extend(structured_pairs(text, todo))
         if "sdp" in sniffed.formats:
             sdp_fields(text, gen)
+    if "\\n" in text and text.count("\\n") > text.count("\n"):
+        # A capture printed with its line breaks escaped (a Python bytes repr, a JSON string in
+        # a log): read the unescaped text's structure too.
+        plain = unescape_lines(text)
+        pairs.extend(structured_pairs(plain, sniff(plain).formats))
     return canonical_fields(pairs, gen) if pairs else {}
 
 
@@ -181,7 +192,9 @@ def _free_text(
     kind: str,
     sha: str | None,
     seen: _Seen,
+    names: bool,
 ) -> None:
+    """Model numbers (and, unless ``names`` is False, maker names) in free-text fields."""
     models: set[str] | None = None
     for f in every:
         for fname, values in f.items():
@@ -189,48 +202,112 @@ def _free_text(
             if weight is None:
                 continue
             for text in values:
-                template = _text_template(ident, text, weight)
-                if not template:
-                    continue
-                if models is None:
-                    models = {v for (fld, v, _m) in seen if fld == "model"}
-                if template[0][1].casefold() in models:
-                    continue
-                models.add(template[0][1].casefold())
-                for field, value, w, rule, matched in template:
-                    key = (field, value.casefold(), matched)
-                    if key not in seen:
-                        seen.add(key)
-                        ref = EvidenceRef(kind, rule, matched, fname, text[:200], sha)
-                        obs.facts.append(Fact(field, value, w, ref))
+                model_part, name_part = _text_template(ident, text, weight)
+                if model_part:
+                    if models is None:
+                        models = {v for (fld, v, _m) in seen if fld == "model"}
+                    if model_part[0][1].casefold() not in models:
+                        models.add(model_part[0][1].casefold())
+                        _add_template(obs, model_part, kind, fname, text, sha, seen)
+                if name_part and names and fname in _NAME_FIELDS:
+                    _add_template(obs, name_part, kind, fname, text, sha, seen)
+
+
+def _add_template(
+    obs: Observation,
+    template: TextTemplate,
+    kind: str,
+    fname: str,
+    text: str,
+    sha: str | None,
+    seen: _Seen,
+) -> None:
+    for field, value, w, rule, matched in template:
+        key = (field, value.casefold(), matched)
+        if key not in seen:
+            seen.add(key)
+            ref = EvidenceRef(kind, rule, matched, fname, text[:200], sha)
+            obs.facts.append(Fact(field, value, w, ref))
 
 
 _FREE_WEIGHT = dict(FREE_TEXT)
-#: Facts of one free-text value, minus the evidence link: (field, value, weight, rule, matched).
-TextTemplate = tuple[tuple[str, str, float, str, str], ...]
+#: Fields whose text the device itself chose (names found there are its maker's, not a
+#: register's prose with negations): maker names are looked up in these.
+_NAME_FIELDS = frozenset(
+    {
+        "title",
+        "banner",
+        "realm",
+        "server",
+        "friendlyname",
+        "modeldescription",
+        "instance",
+        "scope.name",
+        "gen.name",
+        "gen.model",
+        "sdp.s",
+        "sdp.i",
+        "sdp.a",
+        "sdp.o",
+    }
+)
+#: Weight of a maker or label name found in such free text.
+NAME_WEIGHT = 0.5
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9&+-]*")
+TextTemplate = FactTemplate
 
 
-def _text_template(ident: Identifier, text: str, weight: float) -> TextTemplate:
-    """What the model grammar finds in one free-text value (memoised: titles, realms and
-    banners repeat across an estate; most find nothing)."""
+def _text_template(
+    ident: Identifier, text: str, weight: float
+) -> tuple[TextTemplate, TextTemplate]:
+    """What the model grammar and the KB's maker names find in one free-text value (memoised:
+    titles, realms and banners repeat across an estate; most find nothing)."""
     key = (text, weight)
     cache = ident.text_cache
     found = cache.get(key)
     if found is None:
         probe = EvidenceRef("", "grammar:free-text", text[:80], "", "")
-        found = tuple(
+        model_part = tuple(
             (f.field, f.value, f.weight, f.ref.rule, f.ref.matched)
             for f in ident.resolver.text_model_facts(text, weight, probe)
         )
+        found = (model_part, _name_template(ident, text))
         if len(cache) >= 50_000:
             cache.clear()
         cache[key] = found
     return found
 
 
+def _name_template(ident: Identifier, text: str) -> TextTemplate:
+    """Maker and label names of the KB (names and aliases, up to three words) in ``text``.
+
+    Short aliases are easily ordinary words: a name counts when it has four characters or more,
+    or is written in capitals with three or more (``LTS``, ``HIK``)."""
+    words = _WORD.findall(text[:400])[:48]
+    out: list[tuple[str, str, float, str, str]] = []
+    taken: set[int] = set()
+    for n in (3, 2, 1):
+        for i in range(len(words) - n + 1):
+            if any(j in taken for j in range(i, i + n)):
+                continue
+            phrase = " ".join(words[i : i + n])
+            if len(phrase) < 4 and not (len(phrase) == 3 and phrase.isupper()):
+                continue
+            if ident.kb.resolve(phrase) is None:
+                continue
+            taken.update(range(i, i + n))
+            ref = EvidenceRef("", "names:free-text", phrase, "", "")
+            for f in ident.resolver.name_facts("vendor", phrase, NAME_WEIGHT, ref, []):
+                out.append((f.field, f.value, f.weight, f.ref.rule, f.ref.matched))
+    return tuple(out)
+
+
 def _macs(
     ident: Identifier, obs: Observation, gen: Fields, text: str, kind: str, sha: str | None
 ) -> None:
+    for value in gen.get("oui"):
+        facts = ident.resolver.mac_facts(value, kind, sha, obs.notes, OUI_WEIGHT, "oui")
+        obs.facts.extend(facts)
     for value in gen.get("gen.mac"):
         norm = normalise_mac(value)
         if norm and norm not in obs.macs:

@@ -14,7 +14,7 @@ from typing import Any
 from camaudit.identify.content import observe_content
 from camaudit.identify.extract import extract
 from camaudit.identify.extract.text import normalise_mac
-from camaudit.identify.facts import Fact
+from camaudit.identify.facts import Fact, FactTemplate
 from camaudit.identify.oui import OuiIndex, load_oui_index
 from camaudit.identify.resolve import Resolver
 from camaudit.identify.rules import RuleHit, RuleIndex
@@ -61,7 +61,7 @@ class Identifier:
         # Resolved facts of a (cached, hence reused) rule hit, minus the evidence hash.
         self._templates: dict[tuple[str, str, tuple[tuple[str, str], ...]], _Template] = {}
         #: Model-grammar facts per free-text value (see content.py).
-        self.text_cache: dict[tuple[str, float], tuple[tuple[str, str, float, str, str], ...]] = {}
+        self.text_cache: dict[tuple[str, float], tuple[FactTemplate, FactTemplate]] = {}
         self._restriction_cache: dict[
             tuple[str, str | None], tuple[tuple[Restriction, ...], bool]
         ] = {}

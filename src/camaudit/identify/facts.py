@@ -20,3 +20,8 @@ class Fact(NamedTuple):
     value: str
     weight: float
     ref: EvidenceRef
+
+
+#: Facts minus their evidence link, as cached per rule hit or free-text value:
+#: (field, value, weight, rule id, matched text).
+FactTemplate = tuple[tuple[str, str, float, str, str], ...]

@@ -95,6 +95,7 @@ _PRINTOUT = re.compile(
     r"""((?:(?![ \t]+[^\W\d][\w.-]{0,40}["']?[ \t]*[:=][ \t]*\S)[^\r\n,;{}<>\[\]"'])+))""",
     re.MULTILINE,
 )
+_MARKDOWN = re.compile(r"\*\*|__|`")
 _KV = re.compile(r"^\s*([^\s=][^=\r\n]{0,127}?)\s*=\s*(.*?)\s*$", re.MULTILINE)
 _SDP_LINE = re.compile(r"^([a-z])=(.{1,300}?)\s*$", re.MULTILINE)
 _SCOPE = re.compile(
@@ -176,11 +177,19 @@ def _flatten(obj: object, key: str, out: list[tuple[str, str]], depth: int) -> N
         out.append((key, str(obj)))
 
 
+def unescape_lines(text: str) -> str:
+    """Text whose line breaks were printed as ``\\n`` escapes, with real line breaks."""
+    return text.replace("\\r\\n", "\n").replace("\\n", "\n").replace("\\t", "\t")
+
+
 def printout_pairs(text: str) -> list[tuple[str, str]]:
     """``Key: value`` / ``key = value`` / ``'Key': 'value'`` / ``Key:value`` pairs whose key maps
-    to a canonical field (CLI output, Python/Go/JS object dumps, logs)."""
+    to a canonical field (CLI output, Python/Go/JS object dumps, logs, Markdown reports)."""
     out: list[tuple[str, str]] = []
-    for m in _PRINTOUT.finditer(text[:_MAX_JSON]):
+    text = text[:_MAX_JSON]
+    if "**" in text or "`" in text or "__" in text:
+        text = _MARKDOWN.sub("", text)  # **Manufacturer:** Bosch, `Model`: X
+    for m in _PRINTOUT.finditer(text):
         key = m.group(1).strip()
         if canonical(key) is None:
             continue
