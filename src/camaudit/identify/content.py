@@ -108,7 +108,12 @@ def observe_content(
     declared = evidence.kind
     kind = declared.value
     text = fields.first("raw") or ""
-    seen: _Seen = {(f.field, f.value.casefold(), f.ref.matched) for f in obs.facts[start:]}
+    facts = obs.facts
+    seen: _Seen = (
+        {(f.field, f.value.casefold(), f.ref.matched) for f in facts[start:]}
+        if len(facts) > start
+        else set()
+    )
     sniffed = sniff(text, evidence.payload[:2])
     every = [fields]
     covered = set(_COVERS.get(declared, ()))
@@ -137,9 +142,10 @@ def _generic(
     pairs: list[tuple[str, str]] = []
     for f in every:
         for name, values in f.items():
-            if name in _NOT_KEYS or name.startswith(("header.", "scope")):
-                continue
-            if canonical(name) is not None or name.startswith(("json.", "xml.", "kv.")):
+            is_key = _KEY_NAMES.get(name)
+            if is_key is None:
+                is_key = _is_key(name)
+            if is_key:
                 pairs.extend((name, v) for v in values)
     if sniffed.formats:
         todo = [f for f in sniffed.formats if f not in covered and f not in ("html", "sdp")]
@@ -153,6 +159,19 @@ def _generic(
         plain = unescape_lines(text)
         pairs.extend(structured_pairs(plain, sniff(plain).formats))
     return canonical_fields(pairs, gen) if pairs else {}
+
+
+_KEY_NAMES: dict[str, bool] = {}
+
+
+def _is_key(name: str) -> bool:
+    """Whether an extractor's field ``name`` is a device key the generic mapping reads."""
+    found = not (name in _NOT_KEYS or name.startswith(("header.", "scope"))) and (
+        canonical(name) is not None or name.startswith(("json.", "xml.", "kv."))
+    )
+    if len(_KEY_NAMES) < 8192:
+        _KEY_NAMES[name] = found
+    return found
 
 
 def _add_hits(
@@ -254,6 +273,14 @@ _NAME_FIELDS = frozenset(
 #: Weight of a maker or label name found in such free text.
 NAME_WEIGHT = 0.5
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9&+-]*")
+_SEPARATORS = str.maketrans("-&+", "   ")
+
+
+def _first_word(word: str) -> str:
+    """The first word of ``word`` as normalised KB names spell it (``D-Link`` → ``d``)."""
+    return word.casefold().translate(_SEPARATORS).split(" ", 1)[0]
+
+
 TextTemplate = FactTemplate
 
 
@@ -285,10 +312,14 @@ def _name_template(ident: Identifier, text: str) -> TextTemplate:
     or is written in capitals with three or more (``LTS``, ``HIK``)."""
     words = _WORD.findall(text[:400])[:48]
     out: list[tuple[str, str, float, str, str]] = []
+    firsts = ident.name_first_words()
+    starts = [_first_word(w) in firsts for w in words]
+    if not any(starts):
+        return ()
     taken: set[int] = set()
     for n in (3, 2, 1):
         for i in range(len(words) - n + 1):
-            if any(j in taken for j in range(i, i + n)):
+            if not starts[i] or any(j in taken for j in range(i, i + n)):
                 continue
             phrase = " ".join(words[i : i + n])
             if len(phrase) < 4 and not (len(phrase) == 3 and phrase.isupper()):

@@ -60,11 +60,19 @@ class Identifier:
         self.resolver = Resolver(self.kb, self.oui)
         # Resolved facts of a (cached, hence reused) rule hit, minus the evidence hash.
         self._templates: dict[tuple[str, str, tuple[tuple[str, str], ...]], _Template] = {}
+        self._first_words: frozenset[str] | None = None
         #: Model-grammar facts per free-text value (see content.py).
         self.text_cache: dict[tuple[str, float], tuple[FactTemplate, FactTemplate]] = {}
         self._restriction_cache: dict[
             tuple[str, str | None], tuple[tuple[Restriction, ...], bool]
         ] = {}
+
+    def name_first_words(self) -> frozenset[str]:
+        """First words of every vendor and brand name and alias (normalised): free text is
+        searched for names only from these words."""
+        if self._first_words is None:
+            self._first_words = frozenset(n.split(" ", 1)[0] for n in self.kb.known_names())
+        return self._first_words
 
     def resolved(self, kind: str, hit: RuleHit) -> _Template:
         """Facts a hit asserts, resolved through the KB once per (rule, asserted values)."""

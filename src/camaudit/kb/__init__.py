@@ -110,6 +110,10 @@ class KnowledgeBase:
             self._name_cache[name] = found
         return found
 
+    def known_names(self) -> list[str]:
+        """Every vendor and brand name and alias, normalised (see :func:`normalise_name`)."""
+        return list(self._names)
+
     def resolve_ieee(self, registrant: str) -> NameMatch | None:
         """Vendor or brand whose IEEE registrant name is ``registrant``."""
         return self._ieee.get(normalise_name(registrant))

@@ -70,6 +70,8 @@ class Sniffed(NamedTuple):
 
 
 _EMPTY = Sniffed()
+_HTTP = Sniffed((EvidenceKind.HTTP,))
+_RTSP = Sniffed((EvidenceKind.RTSP,))
 #: Results are few distinct values: share them (no allocation per record).
 _RESULTS: dict[tuple[tuple[EvidenceKind, ...], tuple[str, ...]], Sniffed] = {}
 
@@ -100,12 +102,12 @@ def _sniff(text: str, payload_head: bytes) -> Sniffed:
     kinds: list[EvidenceKind] = []
     formats: list[str] = []
     body = low
-    if low.startswith("http/"):
-        kinds.append(EvidenceKind.HTTP)
+    if low.startswith(("http/", "rtsp/")):
+        message = _HTTP if low[0] == "h" else _RTSP
         body = _body(low)
-    elif low.startswith("rtsp/"):
-        kinds.append(EvidenceKind.RTSP)
-        body = _body(low)
+        if not body:  # headers only (the commonest capture): nothing else to look for
+            return message
+        kinds.append(message.kinds[0])
     elif low.startswith(_FTP_CODES) or low.startswith("ssh-"):
         kinds.append(EvidenceKind.BANNER)
     if payload_head[:2] == b"\x30\x82" or "-----begin certificate" in low:
