@@ -31,7 +31,7 @@ from camaudit.identify.extract.generic import (
     structured_pairs,
     unescape_lines,
 )
-from camaudit.identify.extract.sniff import Sniffed, sniff
+from camaudit.identify.extract.sniff import HTTP_HEADERS, RTSP_HEADERS, Sniffed, sniff
 from camaudit.identify.extract.text import normalise_mac
 from camaudit.identify.facts import Fact, FactTemplate
 from camaudit.identify.resolve import OUI_WEIGHT, TEXT_OUI_WEIGHT
@@ -106,6 +106,8 @@ def observe_content(
     (``fields``: the declared kind's, to which the ``gen.*`` fields are added; ``start``: index
     of this evidence's first fact; ``sha``: the evidence's SHA-256)."""
     declared = evidence.kind
+    if declared is EvidenceKind.ASSET_ROW:
+        return  # register rows are people's prose and columns: their own rules read them
     kind = declared.value
     text = fields.first("raw") or ""
     facts = obs.facts
@@ -115,6 +117,12 @@ def observe_content(
         else set()
     )
     sniffed = sniff(text, evidence.payload[:2])
+    if (sniffed is HTTP_HEADERS or sniffed is RTSP_HEADERS) and declared in _MESSAGES:
+        # Headers only, of the declared protocol (most of a scan): no body to parse, no other
+        # kind; header paths (Location, Content-Base) and free text remain.
+        _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "")
+        _free_text(ident, obs, [fields], kind, sha, seen)
+        return
     every = [fields]
     covered = set(_COVERS.get(declared, ()))
     for other in sniffed.kinds:
@@ -130,7 +138,7 @@ def observe_content(
         _add_hits(ident, obs, ident.rules.match(other.value, extra), kind, sha, seen, label)
     origin = _generic(every, text, sniffed, covered, fields)
     _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "", origin)
-    _free_text(ident, obs, every, kind, sha, seen, declared is not EvidenceKind.ASSET_ROW)
+    _free_text(ident, obs, every, kind, sha, seen)
     body = text if declared not in _MESSAGES else _after_head(text)
     _macs(ident, obs, fields, body, kind, sha)
 
@@ -211,9 +219,8 @@ def _free_text(
     kind: str,
     sha: str | None,
     seen: _Seen,
-    names: bool,
 ) -> None:
-    """Model numbers (and, unless ``names`` is False, maker names) in free-text fields."""
+    """Model numbers and maker names in free-text fields."""
     models: set[str] | None = None
     for f in every:
         for fname, values in f.items():
@@ -228,7 +235,7 @@ def _free_text(
                     if model_part[0][1].casefold() not in models:
                         models.add(model_part[0][1].casefold())
                         _add_template(obs, model_part, kind, fname, text, sha, seen)
-                if name_part and names and fname in _NAME_FIELDS:
+                if name_part and fname in _NAME_FIELDS:
                     _add_template(obs, name_part, kind, fname, text, sha, seen)
 
 
@@ -328,7 +335,7 @@ def _name_template(ident: Identifier, text: str) -> TextTemplate:
                 continue
             taken.update(range(i, i + n))
             ref = EvidenceRef("", "names:free-text", phrase, "", "")
-            for f in ident.resolver.name_facts("vendor", phrase, NAME_WEIGHT, ref, []):
+            for f in ident.resolver.name_facts("manufacturer", phrase, NAME_WEIGHT, ref, []):
                 out.append((f.field, f.value, f.weight, f.ref.rule, f.ref.matched))
     return tuple(out)
 
@@ -341,12 +348,13 @@ def _macs(
         obs.facts.extend(facts)
     for value in gen.get("gen.mac"):
         norm = normalise_mac(value)
-        if norm and norm not in obs.macs:
-            obs.macs.append(norm)
-            obs.facts.extend(ident.resolver.mac_facts(norm, kind, sha, obs.notes, OUI_WEIGHT))
+        if norm and norm not in obs.macs and norm not in obs.content_macs:
+            obs.content_macs.append(norm)
+            facts = ident.resolver.mac_facts(norm, kind, sha, obs.notes, OUI_WEIGHT, "gen.mac")
+            obs.facts.extend(facts)
     if text.count(":") < 5 and text.count("-") < 5:
         return
-    found: set[str] = set(obs.macs)
+    found: set[str] = set(obs.macs) | set(obs.content_macs)
     for m in _TEXT_MAC.finditer(text[:16384]):
         norm = normalise_mac(m.group(0))
         if norm and norm not in found:

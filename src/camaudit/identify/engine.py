@@ -45,6 +45,13 @@ class Observation:
     facts: list[Fact] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     macs: list[str] = field(default_factory=list)
+    #: MACs read from structured content (a ``macAddress`` key...): the identity's MAC when no
+    #: MAC evidence gave one; a MAC record of the same address is still read and cited.
+    content_macs: list[str] = field(default_factory=list)
+
+    @property
+    def mac(self) -> str | None:
+        return self.macs[0] if self.macs else (self.content_macs[0] if self.content_macs else None)
 
 
 class Identifier:
@@ -109,12 +116,13 @@ class Identifier:
         other evidence gave it, plus a note naming this evidence's hash, the stage and the error.
         """
         obs = obs or Observation()
-        marks = (len(obs.facts), len(obs.notes), len(obs.macs))
+        marks = (len(obs.facts), len(obs.notes), len(obs.macs), len(obs.content_macs))
         stage = ["extract"]
         try:
             self._observe(evidence, obs, only, stage)
         except Exception as exc:
             del obs.facts[marks[0] :], obs.notes[marks[1] :], obs.macs[marks[2] :]
+            del obs.content_macs[marks[3] :]
             obs.notes.append(
                 f"evidence {evidence.sha256[:12]} ({evidence.kind.value}) could not be read "
                 f"at {stage[0]} ({type(exc).__name__}); the rest of the evidence was used"
@@ -198,7 +206,7 @@ class Identifier:
             return self.fuse(obs)
         except Exception as exc:
             return Identity(
-                mac=obs.macs[0] if obs.macs else None,
+                mac=obs.mac,
                 notes=[f"identification failed while combining facts ({type(exc).__name__})"],
             )
 
@@ -207,7 +215,7 @@ class Identifier:
         if not obs.facts:
             notes = list(dict.fromkeys(obs.notes)) if obs.notes else []
             notes.append("no rule matched this evidence")
-            return Identity(mac=obs.macs[0] if obs.macs else None, notes=notes)
+            return Identity(mac=obs.mac, notes=notes)
         # field -> folded value -> [product of (1 - weight), display value, supporting refs]
         by_field: dict[str, dict[str, list[Any]]] = {}
         for f in obs.facts:
@@ -223,7 +231,7 @@ class Identifier:
                 g[0] *= 1.0 - w
                 g[2].append(f.ref)
         notes = list(dict.fromkeys(obs.notes)) if obs.notes else []
-        ident = Identity(mac=obs.macs[0] if obs.macs else None)
+        ident = Identity(mac=obs.mac)
         refs: list[EvidenceRef] = []
         for fname, per in by_field.items():
             cands = [(1.0 - g[0], g[1], g[2]) for g in per.values()]

@@ -70,8 +70,9 @@ class Sniffed(NamedTuple):
 
 
 _EMPTY = Sniffed()
-_HTTP = Sniffed((EvidenceKind.HTTP,))
-_RTSP = Sniffed((EvidenceKind.RTSP,))
+#: What :func:`sniff` returns (these very objects) for an HTTP or RTSP message with no body.
+HTTP_HEADERS = _HTTP = Sniffed((EvidenceKind.HTTP,))
+RTSP_HEADERS = _RTSP = Sniffed((EvidenceKind.RTSP,))
 #: Results are few distinct values: share them (no allocation per record).
 _RESULTS: dict[tuple[tuple[EvidenceKind, ...], tuple[str, ...]], Sniffed] = {}
 
