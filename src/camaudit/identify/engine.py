@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from camaudit.identify.content import observe_content
 from camaudit.identify.extract import extract
 from camaudit.identify.extract.text import normalise_mac
-from camaudit.identify.facts import Fact
+from camaudit.identify.facts import Fact, FactTemplate
 from camaudit.identify.oui import OuiIndex, load_oui_index
 from camaudit.identify.resolve import Resolver
 from camaudit.identify.rules import RuleHit, RuleIndex
@@ -44,6 +45,13 @@ class Observation:
     facts: list[Fact] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     macs: list[str] = field(default_factory=list)
+    #: MACs read from structured content (a ``macAddress`` key...): the identity's MAC when no
+    #: MAC evidence gave one; a MAC record of the same address is still read and cited.
+    content_macs: list[str] = field(default_factory=list)
+
+    @property
+    def mac(self) -> str | None:
+        return self.macs[0] if self.macs else (self.content_macs[0] if self.content_macs else None)
 
 
 class Identifier:
@@ -59,11 +67,21 @@ class Identifier:
         self.resolver = Resolver(self.kb, self.oui)
         # Resolved facts of a (cached, hence reused) rule hit, minus the evidence hash.
         self._templates: dict[tuple[str, str, tuple[tuple[str, str], ...]], _Template] = {}
+        self._first_words: frozenset[str] | None = None
+        #: Model-grammar facts per free-text value (see content.py).
+        self.text_cache: dict[tuple[str, float], tuple[FactTemplate, FactTemplate]] = {}
         self._restriction_cache: dict[
             tuple[str, str | None], tuple[tuple[Restriction, ...], bool]
         ] = {}
 
-    def _resolved(self, kind: str, hit: RuleHit) -> _Template:
+    def name_first_words(self) -> frozenset[str]:
+        """First words of every vendor and brand name and alias (normalised): free text is
+        searched for names only from these words."""
+        if self._first_words is None:
+            self._first_words = frozenset(n.split(" ", 1)[0] for n in self.kb.known_names())
+        return self._first_words
+
+    def resolved(self, kind: str, hit: RuleHit) -> _Template:
         """Facts a hit asserts, resolved through the KB once per (rule, asserted values)."""
         key = (kind, hit.rule.id, hit.sets)
         found = self._templates.get(key)
@@ -98,12 +116,13 @@ class Identifier:
         other evidence gave it, plus a note naming this evidence's hash, the stage and the error.
         """
         obs = obs or Observation()
-        marks = (len(obs.facts), len(obs.notes), len(obs.macs))
+        marks = (len(obs.facts), len(obs.notes), len(obs.macs), len(obs.content_macs))
         stage = ["extract"]
         try:
             self._observe(evidence, obs, only, stage)
         except Exception as exc:
             del obs.facts[marks[0] :], obs.notes[marks[1] :], obs.macs[marks[2] :]
+            del obs.content_macs[marks[3] :]
             obs.notes.append(
                 f"evidence {evidence.sha256[:12]} ({evidence.kind.value}) could not be read "
                 f"at {stage[0]} ({type(exc).__name__}); the rest of the evidence was used"
@@ -113,6 +132,7 @@ class Identifier:
     def _observe(
         self, evidence: Evidence, obs: Observation, only: str | None, stage: list[str]
     ) -> None:
+        start = len(obs.facts)
         kind = evidence.kind.value
         fields = extract(evidence, self.rules.wanted(kind))
         sha = evidence.sha256
@@ -125,7 +145,7 @@ class Identifier:
             )
         for hit in self.rules.match(kind, fields, only=only):
             stage[0] = hit.rule.id
-            items, notes = self._resolved(kind, hit)
+            items, notes = self.resolved(kind, hit)
             value = hit.value[:200]
             own = EvidenceRef(kind, hit.rule.id, hit.matched, hit.field, value, sha)
             for fname, fvalue, weight, rule_id, matched in items:
@@ -151,6 +171,8 @@ class Identifier:
             if norm and norm not in obs.macs:
                 obs.macs.append(norm)
                 obs.facts.extend(self.resolver.mac_facts(norm, kind, sha, obs.notes))
+        stage[0] = "content"
+        observe_content(self, evidence, fields, obs, start, sha)
 
     def _restrictions(
         self, manufacturer: str, brand: str | None
@@ -184,7 +206,7 @@ class Identifier:
             return self.fuse(obs)
         except Exception as exc:
             return Identity(
-                mac=obs.macs[0] if obs.macs else None,
+                mac=obs.mac,
                 notes=[f"identification failed while combining facts ({type(exc).__name__})"],
             )
 
@@ -193,7 +215,7 @@ class Identifier:
         if not obs.facts:
             notes = list(dict.fromkeys(obs.notes)) if obs.notes else []
             notes.append("no rule matched this evidence")
-            return Identity(mac=obs.macs[0] if obs.macs else None, notes=notes)
+            return Identity(mac=obs.mac, notes=notes)
         # field -> folded value -> [product of (1 - weight), display value, supporting refs]
         by_field: dict[str, dict[str, list[Any]]] = {}
         for f in obs.facts:
@@ -209,7 +231,7 @@ class Identifier:
                 g[0] *= 1.0 - w
                 g[2].append(f.ref)
         notes = list(dict.fromkeys(obs.notes)) if obs.notes else []
-        ident = Identity(mac=obs.macs[0] if obs.macs else None)
+        ident = Identity(mac=obs.mac)
         refs: list[EvidenceRef] = []
         for fname, per in by_field.items():
             cands = [(1.0 - g[0], g[1], g[2]) for g in per.values()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from camaudit.models import EvidenceRef
 
@@ -10,11 +10,18 @@ from camaudit.models import EvidenceRef
 FACT_FIELDS = ("manufacturer", "brand", "model", "firmware", "device_type", "serial")
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """One weighted claim (``field`` = ``value``) with the evidence link that supports it."""
+class Fact(NamedTuple):
+    """One weighted claim (``field`` = ``value``) with the evidence link that supports it.
+
+    A named tuple: the engine makes several per piece of evidence, and tuples are the cheapest
+    immutable records Python builds."""
 
     field: str
     value: str
     weight: float
     ref: EvidenceRef
+
+
+#: Facts minus their evidence link, as cached per rule hit or free-text value:
+#: (field, value, weight, rule id, matched text).
+FactTemplate = tuple[tuple[str, str, float, str, str], ...]

@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from camaudit.identify.engine import Identifier, Observation
 from camaudit.identify.extract import Fields, extract
 from camaudit.kb import KnowledgeBase
-from camaudit.kb.schema import Rule, RuleExample
+from camaudit.kb.schema import ANY_KIND, Rule, RuleExample
 from camaudit.models import Evidence, EvidenceKind, EvidenceRef
 
+#: Declared kind of the ``data`` examples of ``kind: any`` rules that name none.
+_DEFAULT_KIND = "http"
+_KINDS = frozenset(k.value for k in EvidenceKind)
 _CHECKED = ("manufacturer", "brand", "model", "firmware", "device_type", "serial")
 
 
@@ -31,9 +34,12 @@ def _rule_obs(
     """Whether ``rule`` matches the example, and the observation made from it."""
     obs = Observation()
     if ex.data is not None:
-        ev = Evidence(EvidenceKind(kind), ex.data.encode("utf-8"))
-        hit = _hits(ident, kind, rule, ev)
+        declared = ex.kind or (_DEFAULT_KIND if kind == ANY_KIND else kind)
+        ev = Evidence(EvidenceKind(declared), ex.data.encode("utf-8"))
+        hit = kind == declared and _hits(ident, kind, rule, ev)
         ident.observe(ev, obs)
+        # Rules of other kinds and generic rules run on sniffed content inside observe().
+        hit = hit or any(f.ref.rule == rule.id for f in obs.facts)
         return hit, obs
     fields = Fields()
     fields.add(rule.fields[0], ex.value or "")
@@ -69,8 +75,16 @@ def check_kb(kb: KnowledgeBase, identifier: Identifier | None = None) -> CheckRe
     for kinds, rule in kb.rules():
         report.rules += 1
         kind = kinds[0]
-        if kind not in {k.value for k in EvidenceKind}:
+        if kind not in _KINDS and kind != ANY_KIND:
             report.failures.append(f"rule {rule.id}: unknown evidence kind {kind!r}")
+            continue
+        bad = [
+            e.kind
+            for e in (*rule.examples, *rule.counter_examples)
+            if e.kind not in (None, *_KINDS)
+        ]
+        if bad:
+            report.failures.append(f"rule {rule.id}: unknown example kind {bad[0]!r}")
             continue
         for n, ex in enumerate(rule.examples, start=1):
             report.examples += 1

@@ -18,10 +18,14 @@ from camaudit.models import DeviceType, EvidenceRef
 LINK_SCALE = {"high": 1.0, "medium": 0.8, "low": 0.4}
 #: Weight of a MAC OUI registered to a camera maker (alone enough to name the maker).
 OUI_WEIGHT = 0.55
+#: Weight of a MAC-shaped string found in free text (it may be another host's address).
+TEXT_OUI_WEIGHT = 0.35
 #: Weight of a name the KB does not know, used only as a label.
 UNKNOWN_LABEL_WEIGHT = 0.3
 _DEVICE_TYPES = {t.value for t in DeviceType}
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/.]{2,40}")
+#: A token the grammar may read as a model number has a letter and a digit.
+_MODEL_LIKE = re.compile(r"(?=[^A-Za-z]*[A-Za-z])(?=\D*\d)")
 
 
 class Resolver:
@@ -74,10 +78,15 @@ class Resolver:
             yield Fact("device_type", spec.device_type, w, gref)
 
     def text_model_facts(self, text: str, weight: float, ref: EvidenceRef) -> Iterator[Fact]:
-        """Model numbers and vendor names found in free text (register descriptions)."""
+        """The first model number found in free text (a register description, a page title, a
+        banner, a realm, a JSON or SOAP value): tokens with a letter and a digit that the model
+        grammar knows and the KB's ``free_text_ignore`` list does not name."""
         for token in _TOKEN.findall(text)[:64]:
+            token = token.rstrip("./-")
+            if len(token) < 4 or not _MODEL_LIKE.match(token):
+                continue
             pattern = self.kb.match_model(token)
-            if pattern is not None and any(c.isdigit() for c in token):
+            if pattern is not None and not self.kb.is_free_text_ignored(token):
                 yield from self.model_facts(token.upper(), weight, ref)
                 return
 
@@ -95,8 +104,16 @@ class Resolver:
         else:
             yield Fact(key, value, weight, ref)
 
-    def mac_facts(self, mac: str, kind: str, sha: str | None, notes: list[str]) -> Iterator[Fact]:
-        """What the IEEE registry says about a MAC address."""
+    def mac_facts(
+        self,
+        mac: str,
+        kind: str,
+        sha: str | None,
+        notes: list[str],
+        weight: float = OUI_WEIGHT,
+        field: str = "mac",
+    ) -> Iterator[Fact]:
+        """What the IEEE registry says about a MAC address (``weight``: of a maker's own block)."""
         if self.oui is None:
             return
         if is_locally_administered(mac):
@@ -107,14 +124,14 @@ class Resolver:
             return
         match = self.kb.resolve_ieee(hit.registrant)
         rule = f"oui:{hit.prefix}"
-        ref = EvidenceRef(kind, rule, hit.prefix, "mac", mac, sha)
+        ref = EvidenceRef(kind, rule, hit.prefix, field, mac, sha)
         if match is None:
             notes.append(f"MAC {mac} is registered to {hit.registrant!r} (not a known CCTV maker)")
             return
         if match.brand is None:
-            yield Fact("manufacturer", match.vendor.name, OUI_WEIGHT, ref)
+            yield Fact("manufacturer", match.vendor.name, weight, ref)
             return
-        yield Fact("brand", match.brand.name, OUI_WEIGHT * 0.8, ref)
+        yield Fact("brand", match.brand.name, weight * 0.8, ref)
         if not match.brand.partial:
             scale = LINK_SCALE[match.brand.confidence]
-            yield Fact("manufacturer", match.brand.manufacturer, OUI_WEIGHT * scale, ref)
+            yield Fact("manufacturer", match.brand.manufacturer, weight * scale, ref)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from camaudit.identify.extract import Fields
 from camaudit.kb import KnowledgeBase
-from camaudit.kb.schema import Rule
+from camaudit.kb.schema import ANY_KIND, Rule
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 #: Values up to this length have their rule hits remembered; at most this many are kept.
@@ -50,6 +51,33 @@ def _fill(template: str, m: re.Match[str]) -> str:
     return _PLACEHOLDER.sub(sub, template).strip()
 
 
+def trie_pattern(literals: list[str]) -> str:
+    """One regular expression matching any of ``literals``, factored by common prefixes.
+
+    Python's regex engine tries the branches of ``a|b|c`` one after another at every position;
+    as a trie (``/(?:isapi/|streaming/)``) most positions fail on their first character.
+    """
+    trie: dict[str, Any] = {}
+    for lit in literals:
+        node = trie
+        for ch in lit:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + emit(child) for ch, child in node.items() if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            # A literal ends here: the shorter match suffices for a gate.
+            return ""
+        return body
+
+    return emit(trie)
+
+
 @dataclass(frozen=True, slots=True)
 class _FieldRules:
     """Rules on one field: those with no literal always run; the others only when one of their
@@ -66,7 +94,7 @@ class _FieldRules:
         for r in rules:
             for lit in r.literals:
                 grouped.setdefault(lit, []).append(r)
-        gate = re.compile("|".join(re.escape(lit) for lit in grouped)) if grouped else None
+        gate = re.compile(trie_pattern(list(grouped))) if grouped else None
         return cls(always, tuple((k, tuple(v)) for k, v in grouped.items()), gate)
 
     def candidates(self, value: str) -> tuple[CompiledRule, ...] | list[CompiledRule]:
@@ -107,7 +135,11 @@ class RuleIndex:
             kind: {f: _FieldRules.build(rules) for f, rules in by_field.items()}
             for kind, by_field in index.items()
         }
-        self._wanted = {kind: frozenset(by_field) for kind, by_field in self._index.items()}
+        generic = frozenset(self._index.get(ANY_KIND, {}))
+        self._wanted = {
+            kind: frozenset(by_field) | generic for kind, by_field in self._index.items()
+        }
+        self._generic_wanted = generic
         self._cache: dict[tuple[str, str, str], tuple[RuleHit, ...]] = {}
 
     def kinds(self) -> list[str]:
@@ -115,7 +147,7 @@ class RuleIndex:
 
     def wanted(self, kind: str) -> frozenset[str]:
         """The field names some rule for ``kind`` reads."""
-        return self._wanted.get(kind, frozenset())
+        return self._wanted.get(kind, self._generic_wanted)
 
     def _value_hits(self, field_rules: _FieldRules, fname: str, value: str) -> tuple[RuleHit, ...]:
         hits = []

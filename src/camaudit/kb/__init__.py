@@ -66,6 +66,7 @@ class KnowledgeBase:
     patterns: list[CompiledPattern]
     rule_files: dict[str, FingerprintFile]
     ignored_names: frozenset[str] = frozenset()
+    free_text_ignore: frozenset[str] = frozenset()
     _names: dict[str, NameMatch] = field(default_factory=dict)
     _ieee: dict[str, NameMatch] = field(default_factory=dict)
 
@@ -109,12 +110,20 @@ class KnowledgeBase:
             self._name_cache[name] = found
         return found
 
+    def known_names(self) -> list[str]:
+        """Every vendor and brand name and alias, normalised (see :func:`normalise_name`)."""
+        return list(self._names)
+
     def resolve_ieee(self, registrant: str) -> NameMatch | None:
         """Vendor or brand whose IEEE registrant name is ``registrant``."""
         return self._ieee.get(normalise_name(registrant))
 
     def is_ignored_name(self, name: str) -> bool:
         return normalise_name(name) in self.ignored_names
+
+    def is_free_text_ignored(self, token: str) -> bool:
+        """A token of free text the model grammar must not read (``H.264``, ``HTTP/1.1``...)."""
+        return token.upper() in self.free_text_ignore
 
     def rules(self) -> list[tuple[list[str], Rule]]:
         """Every fingerprint rule with the evidence kinds it applies to."""
@@ -202,6 +211,7 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
 
     models_path = directory / "models.yaml"
     patterns: list[CompiledPattern] = []
+    free_text_ignore: frozenset[str] = frozenset()
     if models_path.exists():
         raw_models = _read_yaml(models_path)
         try:
@@ -218,6 +228,7 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
                     f"models.yaml: pattern {p.id!r} names unknown brand {p.brand!r}"
                 )
             patterns.append(CompiledPattern(p, re.compile(p.match)))
+        free_text_ignore = frozenset(t.upper() for t in mf.free_text_ignore)
 
     rule_files: dict[str, FingerprintFile] = {}
     seen_ids: dict[str, str] = {}
@@ -234,7 +245,7 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
                 )
             seen_ids[r.id] = path.name
         rule_files[path.name] = ff
-    return KnowledgeBase(vendors, brands, patterns, rule_files, ignored)
+    return KnowledgeBase(vendors, brands, patterns, rule_files, ignored, free_text_ignore)
 
 
 @lru_cache(maxsize=4)

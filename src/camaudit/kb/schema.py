@@ -75,11 +75,17 @@ class ModelPattern(_Strict):
 
 class ModelsFile(_Strict):
     patterns: list[ModelPattern]
+    #: Tokens of free text (titles, banners, JSON values) that look like model numbers but are
+    #: protocol or codec names: the grammar never reads them as models (upper case, whole token).
+    free_text_ignore: list[str] = Field(default_factory=list)
 
 
 class RuleExample(_Strict):
     value: str | None = None
     data: str | None = None
+    #: Declared evidence kind of a ``data`` example (default: the file's first kind; ``http``
+    #: for ``kind: any`` files). A kind other than the bytes' own tests content sniffing.
+    kind: str | None = None
     expect: dict[str, str | None] = Field(default_factory=dict)
 
 
@@ -124,6 +130,11 @@ class Rule(_Strict):
         if self.literal is None:
             return []
         return [self.literal] if isinstance(self.literal, str) else list(self.literal)
+
+
+#: ``kind`` of a fingerprint file whose rules read fields every evidence can have (the generic
+#: fields ``gen.*``, weak signals in ``raw``): they run whatever the declared kind.
+ANY_KIND = "any"
 
 
 class FingerprintFile(_Strict):

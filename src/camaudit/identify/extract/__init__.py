@@ -27,7 +27,7 @@ from camaudit.identify.extract.text import (
 from camaudit.identify.extract.tls import extract_tls
 from camaudit.models import Evidence, EvidenceKind
 
-__all__ = ["MAX_FIELD", "Fields", "Wanted", "extract"]
+__all__ = ["MAX_FIELD", "Fields", "Wanted", "extract", "extract_as"]
 
 _EXTRACTORS: dict[EvidenceKind, Callable[[str, Wanted], Fields]] = {
     EvidenceKind.HTTP: extract_http,
@@ -69,4 +69,16 @@ def extract(evidence: Evidence, wanted: Wanted = None) -> Fields:
     fields.add("raw", text)
     if evidence.mac:
         fields.add("mac", evidence.mac)
+    return fields
+
+
+def extract_as(kind: EvidenceKind, text: str, wanted: Wanted = None) -> Fields:
+    """Fields of already decoded ``text`` read as evidence of ``kind`` (for content sniffed to be
+    of another kind than declared); ``raw`` included. Never raises."""
+    try:
+        fields = _EXTRACTORS[kind](text, wanted)
+    except Exception as exc:  # the same isolation boundary as extract()
+        fields = Fields()
+        fields.notes.append(f"{kind.value} extractor failed ({type(exc).__name__}): raw text only")
+    fields.add("raw", text)
     return fields

@@ -206,9 +206,19 @@ def extract_hostname(text: str, wanted: Wanted = None) -> Fields:
     return fields
 
 
+_OUI_ONLY = re.compile(r"^\s*([0-9A-Fa-f]{2})([:\-.]?)([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})\s*$")
+
+
 def extract_mac(text: str, wanted: Wanted = None) -> Fields:
+    """A MAC address (``mac``), or only its first three bytes (``oui``: a vendor prefix)."""
     fields = Fields()
-    fields.add("mac", normalise_mac(text))
+    mac = normalise_mac(text)
+    if mac is None:
+        m = _OUI_ONLY.match(text)
+        if m:
+            fields.add("oui", ":".join(g.lower() for g in m.group(1, 3, 4)))
+        return fields
+    fields.add("mac", mac)
     return fields
 
 

@@ -1,0 +1,365 @@
+"""Content first, declared kind second: what one piece of evidence says beyond its kind's rules.
+
+After the declared kind's rules have run (engine.observe), this module
+
+1. sniffs what the bytes are (:mod:`camaudit.identify.extract.sniff`) and runs the extractor and
+   rules of every other kind they fit — a SOAP reply filed as ``http`` meets the ONVIF rules, an
+   RTSP reply filed as ``banner`` the RTSP rules;
+2. maps every key the extractors and the sniffed structures produced onto canonical ``gen.*``
+   fields (:mod:`camaudit.identify.extract.generic`) and runs the ``kind: any`` rules (generic
+   fields and weak signals: stream paths, SDP attributes, header and cookie names);
+3. runs the model-number grammar on free text (titles, banners, realms, names, short values);
+4. looks up MAC addresses in structured fields and, with a lower weight, anywhere in the text.
+
+A fact equal to one this evidence already gave (same field, value and matched text) is not
+counted twice. Every reference keeps the declared kind; its ``field`` names the sniffed kind or
+the key a generic field came from (``onvif_devinfo:manufacturer``, ``gen.model<device_model``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from camaudit.identify.extract import Fields, extract_as
+from camaudit.identify.extract.generic import (
+    canonical,
+    canonical_fields,
+    scope_fields,
+    sdp_fields,
+    structured_pairs,
+    unescape_lines,
+)
+from camaudit.identify.extract.sniff import HTTP_HEADERS, RTSP_HEADERS, Sniffed, sniff
+from camaudit.identify.extract.text import normalise_mac
+from camaudit.identify.facts import Fact, FactTemplate
+from camaudit.identify.resolve import OUI_WEIGHT, TEXT_OUI_WEIGHT
+from camaudit.identify.rules import RuleHit
+from camaudit.kb.schema import ANY_KIND
+from camaudit.models import Evidence, EvidenceKind, EvidenceRef
+
+if TYPE_CHECKING:
+    from camaudit.identify.engine import Identifier, Observation
+
+#: Free-text fields read by the model grammar, with the weight of a model number found there.
+FREE_TEXT: tuple[tuple[str, float], ...] = (
+    ("title", 0.65),
+    ("banner", 0.65),
+    ("realm", 0.65),
+    ("server", 0.55),
+    ("fragment", 0.6),
+    ("friendlyname", 0.65),
+    ("modeldescription", 0.65),
+    ("instance", 0.65),
+    ("scope.name", 0.65),
+    ("cn", 0.55),
+    ("gen.name", 0.65),
+    ("gen.model", 0.75),
+    ("gen.text", 0.5),
+    ("sdp.s", 0.6),
+    ("sdp.i", 0.6),
+    ("sdp.a", 0.5),
+    ("sdp.o", 0.5),
+)
+#: Formats each extractor already parses (no second parse of the same structure).
+_COVERS: dict[EvidenceKind, frozenset[str]] = {
+    EvidenceKind.HTTP: frozenset({"json", "xml", "kv"}),
+    EvidenceKind.RTSP: frozenset({"json", "xml", "kv"}),
+    EvidenceKind.SADP: frozenset({"xml"}),
+    EvidenceKind.ISAPI: frozenset({"xml"}),
+    EvidenceKind.ONVIF_DEVINFO: frozenset({"xml"}),
+    EvidenceKind.UPNP: frozenset({"xml"}),
+    EvidenceKind.DHIP: frozenset({"json"}),
+    EvidenceKind.DAHUA_CGI: frozenset({"kv"}),
+    EvidenceKind.MDNS: frozenset({"json", "kv"}),
+    EvidenceKind.DHCP: frozenset({"json", "kv"}),
+    EvidenceKind.ASSET_ROW: frozenset({"json"}),
+}
+#: Field names of extractors that are not device keys (never mapped to ``gen.*``).
+_NOT_KEYS = frozenset({"raw", "body", "status", "www_authenticate", "fragment", "favicon_md5"})
+_TEXT_MAC = re.compile(
+    r"(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])"
+)
+_Seen = set[tuple[str, str, str]]
+_MESSAGES = (EvidenceKind.HTTP, EvidenceKind.RTSP)
+
+
+def _after_head(text: str) -> str:
+    """The body of an HTTP/RTSP message (MAC addresses are looked for there, not in headers)."""
+    for sep in ("\r\n\r\n", "\n\n"):
+        idx = text.find(sep)
+        if idx >= 0:
+            return text[idx + len(sep) :]
+    return "" if text[:5].upper() in ("HTTP/", "RTSP/") else text
+
+
+def observe_content(
+    ident: Identifier,
+    evidence: Evidence,
+    fields: Fields,
+    obs: Observation,
+    start: int,
+    sha: str | None,
+) -> None:
+    """Add what the content of ``evidence`` says beyond its declared kind's rules to ``obs``
+    (``fields``: the declared kind's, to which the ``gen.*`` fields are added; ``start``: index
+    of this evidence's first fact; ``sha``: the evidence's SHA-256)."""
+    declared = evidence.kind
+    if declared is EvidenceKind.ASSET_ROW:
+        return  # register rows are people's prose and columns: their own rules read them
+    kind = declared.value
+    text = fields.first("raw") or ""
+    facts = obs.facts
+    seen: _Seen = (
+        {(f.field, f.value.casefold(), f.ref.matched) for f in facts[start:]}
+        if len(facts) > start
+        else set()
+    )
+    sniffed = sniff(text, evidence.payload[:2])
+    if (sniffed is HTTP_HEADERS or sniffed is RTSP_HEADERS) and declared in _MESSAGES:
+        # Headers only, of the declared protocol (most of a scan): no body to parse, no other
+        # kind; header paths (Location, Content-Base) and free text remain.
+        _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "")
+        _free_text(ident, obs, [fields], kind, sha, seen)
+        return
+    every = [fields]
+    covered = set(_COVERS.get(declared, ()))
+    for other in sniffed.kinds:
+        if other is declared:
+            continue
+        if other is EvidenceKind.WSD_PROBEMATCH:
+            extra = scope_fields(text)
+        else:
+            extra = extract_as(other, text, ident.rules.wanted(other.value))
+            covered |= _COVERS.get(other, frozenset())
+        every.append(extra)
+        label = f"{other.value}:"
+        _add_hits(ident, obs, ident.rules.match(other.value, extra), kind, sha, seen, label)
+    origin = _generic(every, text, sniffed, covered, fields)
+    _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "", origin)
+    _free_text(ident, obs, every, kind, sha, seen)
+    body = text if declared not in _MESSAGES else _after_head(text)
+    _macs(ident, obs, fields, body, kind, sha)
+
+
+def _generic(
+    every: list[Fields], text: str, sniffed: Sniffed, covered: set[str], gen: Fields
+) -> dict[str, str]:
+    """Add the ``gen.*`` (and ``sdp.*``) fields to ``gen``; returns where each came from."""
+    pairs: list[tuple[str, str]] = []
+    for f in every:
+        for name, values in f.items():
+            is_key = _KEY_NAMES.get(name)
+            if is_key is None:
+                is_key = _is_key(name)
+            if is_key:
+                pairs.extend((name, v) for v in values)
+    if sniffed.formats:
+        todo = [f for f in sniffed.formats if f not in covered and f not in ("html", "sdp")]
+        if todo:
+            pairs.extend(structured_pairs(text, todo))
+        if "sdp" in sniffed.formats:
+            sdp_fields(text, gen)
+    if "\\n" in text and text.count("\\n") > text.count("\n"):
+        # A capture printed with its line breaks escaped (a Python bytes repr, a JSON string in
+        # a log): read the unescaped text's structure too.
+        plain = unescape_lines(text)
+        pairs.extend(structured_pairs(plain, sniff(plain).formats))
+    return canonical_fields(pairs, gen) if pairs else {}
+
+
+_KEY_NAMES: dict[str, bool] = {}
+
+
+def _is_key(name: str) -> bool:
+    """Whether an extractor's field ``name`` is a device key the generic mapping reads."""
+    found = not (name in _NOT_KEYS or name.startswith(("header.", "scope"))) and (
+        canonical(name) is not None or name.startswith(("json.", "xml.", "kv."))
+    )
+    if len(_KEY_NAMES) < 8192:
+        _KEY_NAMES[name] = found
+    return found
+
+
+def _add_hits(
+    ident: Identifier,
+    obs: Observation,
+    hits: Iterable[RuleHit],
+    kind: str,
+    sha: str | None,
+    seen: _Seen,
+    label: str,
+    origin: dict[str, str] | None = None,
+) -> None:
+    for hit in hits:
+        items, notes = ident.resolved(kind, hit)
+        value = hit.value[:200]
+        where = f"{label}{hit.field}"
+        if origin:
+            src = origin.get(f"{hit.field}={hit.value}")
+            if src:
+                where = f"{hit.field}<{src}"
+        for fname, fvalue, weight, rule_id, matched in items:
+            m = hit.matched if rule_id is None else (matched or "")
+            key = (fname, fvalue.casefold(), m)
+            if key in seen:
+                continue
+            seen.add(key)
+            ref = EvidenceRef(kind, rule_id or hit.rule.id, m, where, value, sha)
+            obs.facts.append(Fact(fname, fvalue, weight, ref))
+        if notes:
+            obs.notes.extend(notes)
+
+
+def _free_text(
+    ident: Identifier,
+    obs: Observation,
+    every: list[Fields],
+    kind: str,
+    sha: str | None,
+    seen: _Seen,
+) -> None:
+    """Model numbers and maker names in free-text fields."""
+    models: set[str] | None = None
+    for f in every:
+        for fname, values in f.items():
+            weight = _FREE_WEIGHT.get(fname)
+            if weight is None:
+                continue
+            for text in values:
+                model_part, name_part = _text_template(ident, text, weight)
+                if model_part:
+                    if models is None:
+                        models = {v for (fld, v, _m) in seen if fld == "model"}
+                    if model_part[0][1].casefold() not in models:
+                        models.add(model_part[0][1].casefold())
+                        _add_template(obs, model_part, kind, fname, text, sha, seen)
+                if name_part and fname in _NAME_FIELDS:
+                    _add_template(obs, name_part, kind, fname, text, sha, seen)
+
+
+def _add_template(
+    obs: Observation,
+    template: TextTemplate,
+    kind: str,
+    fname: str,
+    text: str,
+    sha: str | None,
+    seen: _Seen,
+) -> None:
+    for field, value, w, rule, matched in template:
+        key = (field, value.casefold(), matched)
+        if key not in seen:
+            seen.add(key)
+            ref = EvidenceRef(kind, rule, matched, fname, text[:200], sha)
+            obs.facts.append(Fact(field, value, w, ref))
+
+
+_FREE_WEIGHT = dict(FREE_TEXT)
+#: Fields whose text the device itself chose (names found there are its maker's, not a
+#: register's prose with negations): maker names are looked up in these.
+_NAME_FIELDS = frozenset(
+    {
+        "title",
+        "banner",
+        "realm",
+        "server",
+        "friendlyname",
+        "modeldescription",
+        "instance",
+        "scope.name",
+        "gen.name",
+        "gen.model",
+        "sdp.s",
+        "sdp.i",
+        "sdp.a",
+        "sdp.o",
+    }
+)
+#: Weight of a maker or label name found in such free text.
+NAME_WEIGHT = 0.5
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9&+-]*")
+_SEPARATORS = str.maketrans("-&+", "   ")
+
+
+def _first_word(word: str) -> str:
+    """The first word of ``word`` as normalised KB names spell it (``D-Link`` → ``d``)."""
+    return word.casefold().translate(_SEPARATORS).split(" ", 1)[0]
+
+
+TextTemplate = FactTemplate
+
+
+def _text_template(
+    ident: Identifier, text: str, weight: float
+) -> tuple[TextTemplate, TextTemplate]:
+    """What the model grammar and the KB's maker names find in one free-text value (memoised:
+    titles, realms and banners repeat across an estate; most find nothing)."""
+    key = (text, weight)
+    cache = ident.text_cache
+    found = cache.get(key)
+    if found is None:
+        probe = EvidenceRef("", "grammar:free-text", text[:80], "", "")
+        model_part = tuple(
+            (f.field, f.value, f.weight, f.ref.rule, f.ref.matched)
+            for f in ident.resolver.text_model_facts(text, weight, probe)
+        )
+        found = (model_part, _name_template(ident, text))
+        if len(cache) >= 50_000:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
+def _name_template(ident: Identifier, text: str) -> TextTemplate:
+    """Maker and label names of the KB (names and aliases, up to three words) in ``text``.
+
+    Short aliases are easily ordinary words: a name counts when it has four characters or more,
+    or is written in capitals with three or more (``LTS``, ``HIK``)."""
+    words = _WORD.findall(text[:400])[:48]
+    out: list[tuple[str, str, float, str, str]] = []
+    firsts = ident.name_first_words()
+    starts = [_first_word(w) in firsts for w in words]
+    if not any(starts):
+        return ()
+    taken: set[int] = set()
+    for n in (3, 2, 1):
+        for i in range(len(words) - n + 1):
+            if not starts[i] or any(j in taken for j in range(i, i + n)):
+                continue
+            phrase = " ".join(words[i : i + n])
+            if len(phrase) < 4 and not (len(phrase) == 3 and phrase.isupper()):
+                continue
+            if ident.kb.resolve(phrase) is None:
+                continue
+            taken.update(range(i, i + n))
+            ref = EvidenceRef("", "names:free-text", phrase, "", "")
+            for f in ident.resolver.name_facts("manufacturer", phrase, NAME_WEIGHT, ref, []):
+                out.append((f.field, f.value, f.weight, f.ref.rule, f.ref.matched))
+    return tuple(out)
+
+
+def _macs(
+    ident: Identifier, obs: Observation, gen: Fields, text: str, kind: str, sha: str | None
+) -> None:
+    for value in gen.get("oui"):
+        facts = ident.resolver.mac_facts(value, kind, sha, obs.notes, OUI_WEIGHT, "oui")
+        obs.facts.extend(facts)
+    for value in gen.get("gen.mac"):
+        norm = normalise_mac(value)
+        if norm and norm not in obs.macs and norm not in obs.content_macs:
+            obs.content_macs.append(norm)
+            facts = ident.resolver.mac_facts(norm, kind, sha, obs.notes, OUI_WEIGHT, "gen.mac")
+            obs.facts.extend(facts)
+    if text.count(":") < 5 and text.count("-") < 5:
+        return
+    found: set[str] = set(obs.macs) | set(obs.content_macs)
+    for m in _TEXT_MAC.finditer(text[:16384]):
+        norm = normalise_mac(m.group(0))
+        if norm and norm not in found:
+            # Not the device's MAC for sure (a gateway's, a client's): a weaker fact, and the
+            # identity's ``mac`` stays as the structured evidence says.
+            found.add(norm)
+            facts = ident.resolver.mac_facts(norm, kind, sha, [], TEXT_OUI_WEIGHT, "text")
+            obs.facts.extend(facts)

@@ -1,0 +1,272 @@
+"""The generic field extractor: canonical device fields from any structured text.
+
+Whatever the protocol, devices describe themselves with a handful of fields under many names:
+``Manufacturer``, ``manufacturer_name``, ``deviceVendor``, ``Hersteller``, ``厂商``... This module
+maps every key name it sees (JSON keys, XML leaves, ``key=value`` and ``Key: value`` lines, Python,
+Go or JS object dumps) onto canonical fields that the ``kind: any`` rules of the KB read:
+
+``gen.manufacturer``, ``gen.model``, ``gen.firmware``, ``gen.serial``, ``gen.mac``,
+``gen.hardware``, ``gen.device_type``, ``gen.name`` (a device or friendly name), ``gen.text``
+(other short values, for the model-number grammar), plus ``sdp.<letter>`` (SDP lines: ``sdp.s``
+session name, ``sdp.a`` attributes) and ONVIF scope fields (``scope``, ``scope.<type>``).
+
+Key names are normalised (case folded, separators dropped: ``Firmware-Version``,
+``firmware_version`` and ``FirmwareVersion`` are one key) and looked up in :data:`SYNONYMS`; a
+``device``/``camera``/``product`` prefix or a ``name``/``info`` suffix is tried off too. Total:
+never raises, bounded work per record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from urllib.parse import unquote
+
+from camaudit.identify.extract.fields import Fields
+from camaudit.identify.extract.markup import xml_leaves
+
+_MAX_PAIRS = 2000
+_MAX_JSON = 256 * 1024
+_MAX_VALUE = 200
+_MAX_TEXT_VALUES = 64
+
+#: Canonical field → normalised key names (lower-case letters and digits only). Non-English
+#: names are from public device documentation and vendor APIs in those languages.
+# fmt: off
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "manufacturer": (
+        "manufacturer", "manufacturername", "manufacture", "manufactor", "manufacturerid",
+        "mfr", "mfg", "mfgname", "mfrname", "vendor", "vendorname", "brand", "brandname",
+        "make", "maker", "makename", "oem", "oemname", "oemvendor", "hersteller",
+        "herstellername", "fabricant", "fabricante", "marca", "marque", "produttore",
+        "fabrikant", "merk", "producent", "tillverkare", "valmistaja", "производитель", "厂商",
+        "制造商", "厂家", "生产厂家", "生产厂商", "品牌", "设备厂商", "メーカー", "製造元", "제조사",
+    ),
+    "model": (
+        "model", "modelname", "modelnumber", "modelno", "modelnum", "modelid", "modelcode",
+        "productmodel", "productnumber", "partnumber", "hardwaremodel", "modeltype", "modell",
+        "modellbezeichnung", "modèle", "modele", "modelo", "modello", "typenummer", "модель",
+        "型号", "设备型号", "产品型号", "型番", "モデル", "모델",
+    ),
+    "firmware": (
+        "firmware", "firmwareversion", "firmwarever", "firmwarerevision", "firmwarebuild",
+        "fwversion", "fwver", "fw", "fwrev", "firmver", "softver", "firmwareversionstring",
+        "softwareversion", "softwarever", "software", "swversion", "swver", "softversion",
+        "sysversion", "systemversion", "romversion", "firmwareversie", "firmwarestand",
+        "versionfirmware", "versiondufirmware", "versiondelfirmware", "versionefirmware",
+        "versaodofirmware", "versiónfirmware", "прошивка", "версияпрошивки", "固件版本", "软件版本",
+        "系统版本", "ファームウェア", "ファームウェアバージョン", "펌웨어",
+    ),
+    "serial": (
+        "serial", "serialnumber", "serialno", "serialnum", "serialid", "sn", "devicesn",
+        "deviceserial", "seriennummer", "seriennr", "numerodeserie", "numérodesérie",
+        "numerodiserie", "numerodeserie", "serienummer", "серийныйномер", "序列号", "设备序列号",
+        "シリアル番号", "시리얼번호",
+    ),
+    "mac": (
+        "mac", "macaddress", "macaddr", "ethaddr", "hwaddr", "hwaddress", "physicaladdress",
+        "wlanmac", "ethmac", "lanmac", "wiredmac", "macadresse", "adressemac", "direccionmac",
+        "物理地址", "mac地址",
+    ),
+    "hardware": (
+        "hardwareid", "hwid", "hardwareversion", "hwversion", "hardwarerevision", "hwrev",
+        "hardwarever", "hardware", "hardver",
+    ),
+    "device_type": (
+        "devicetype", "deviceclass", "producttype", "devtype", "cameratype", "deviceclassname",
+        "devicecategory", "gerätetyp", "geratetyp", "设备类型",
+    ),
+    "name": (
+        "devicename", "friendlyname", "name", "cameraname", "title", "description",
+        "devicedescription", "modeldescription", "productname", "machinename",
+    ),
+}
+# fmt: on
+_PREFIXES = ("device", "camera", "cam", "product", "dev", "ipc", "system", "sys", "unit", "tds")
+_SUFFIXES = ("name", "info", "str", "string", "text", "value", "number")
+_LOOKUP: dict[str, str] = {k: canon for canon, keys in SYNONYMS.items() for k in keys}
+_CANON_CACHE: dict[str, str | None] = {}
+
+_PRINTOUT = re.compile(
+    r"""(?:^|(?<=[\s{,;(\[|]))["']?([^\W\d][\w .\-/]{0,40}?)["']?[ \t]*(?:=>|->|:=|[:=])[ \t]*"""
+    r"""(?:"([^"\r\n]{0,200})"|'([^'\r\n]{0,200})'|"""
+    r"""((?:(?![ \t]+[^\W\d][\w.-]{0,40}["']?[ \t]*[:=][ \t]*\S)[^\r\n,;{}<>\[\]"'])+))""",
+    re.MULTILINE,
+)
+_MARKDOWN = re.compile(r"\*\*|__|`")
+_KV = re.compile(r"^\s*([^\s=][^=\r\n]{0,127}?)\s*=\s*(.*?)\s*$", re.MULTILINE)
+_SDP_LINE = re.compile(r"^([a-z])=(.{1,300}?)\s*$", re.MULTILINE)
+_SCOPE = re.compile(
+    r"onvif://www\.onvif\.org/([A-Za-z_]{1,32})/([^\s<>\"',]{1,200})", re.IGNORECASE
+)
+_ANY_SCOPE = re.compile(r"onvif://www\.onvif\.org/[^\s<>\"',]{1,200}", re.IGNORECASE)
+
+
+def normalise_key(key: str) -> str:
+    """``Firmware-Version`` → ``firmwareversion`` (case folded, letters and digits only)."""
+    return "".join(ch for ch in key.casefold() if ch.isalnum())
+
+
+def canonical(name: str) -> str | None:
+    """The canonical field a key name means (``manufacturer``, ``model``...), else None.
+
+    ``name`` may carry an extractor prefix (``json.``, ``xml.``, ``kv.``, ``txt.``); the last
+    dotted component is the key. Memoised.
+    """
+    found = _CANON_CACHE.get(name)
+    if found is not None or name in _CANON_CACHE:
+        return found
+    key = normalise_key(name.rsplit(".", 1)[-1]) if "." in name else normalise_key(name)
+    found = _LOOKUP.get(key)
+    if found is None and key:
+        for p in _PREFIXES:
+            if key.startswith(p) and len(key) > len(p) + 1:
+                found = _LOOKUP.get(key[len(p) :])
+                if found is not None and found != "name":
+                    break
+                found = None
+        if found is None:
+            for s in _SUFFIXES:
+                if key.endswith(s) and len(key) > len(s) + 1:
+                    found = _LOOKUP.get(key[: -len(s)])
+                    if found is not None and found != "name":
+                        break
+                    found = None
+    if len(_CANON_CACHE) < 8192:
+        _CANON_CACHE[name] = found
+    return found
+
+
+def json_pairs(text: str) -> list[tuple[str, str]]:
+    """(key, scalar value) of every JSON leaf found in ``text`` (after any prefix), in order."""
+    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+    if start < 0:
+        return []
+    body = text[start : start + _MAX_JSON]
+    out: list[tuple[str, str]] = []
+    try:
+        obj, _ = json.JSONDecoder().raw_decode(body)
+    except (ValueError, RecursionError):
+        # Truncated or invalid JSON: the printout scanner reads its "key": "value" pairs.
+        return out
+    _flatten(obj, "", out, 0)
+    return out
+
+
+def _flatten(obj: object, key: str, out: list[tuple[str, str]], depth: int) -> None:
+    if depth > 32 or len(out) >= _MAX_PAIRS:
+        return
+    if isinstance(obj, dict):
+        items = list(obj.items())[:1000]
+        # {"name": "Manufacturer", "value": "HIKVISION"} rows: the name is the key.
+        if len(obj) <= 4 and isinstance(obj.get("value"), str | int | float):
+            label = next(
+                (obj[k] for k in ("name", "key", "label", "id") if isinstance(obj.get(k), str)),
+                None,
+            )
+            if label:
+                out.append((label, str(obj["value"])))
+        for k, v in items:
+            _flatten(v, str(k), out, depth + 1)
+    elif isinstance(obj, list):
+        for v in obj[:1000]:
+            _flatten(v, key, out, depth + 1)
+    elif obj is not None and not isinstance(obj, bool) and key:
+        out.append((key, str(obj)))
+
+
+def unescape_lines(text: str) -> str:
+    """Text whose line breaks were printed as ``\\n`` escapes, with real line breaks."""
+    return text.replace("\\r\\n", "\n").replace("\\n", "\n").replace("\\t", "\t")
+
+
+def printout_pairs(text: str) -> list[tuple[str, str]]:
+    """``Key: value`` / ``key = value`` / ``'Key': 'value'`` / ``Key:value`` pairs whose key maps
+    to a canonical field (CLI output, Python/Go/JS object dumps, logs, Markdown reports)."""
+    out: list[tuple[str, str]] = []
+    text = text[:_MAX_JSON]
+    if "**" in text or "`" in text or "__" in text:
+        text = _MARKDOWN.sub("", text)  # **Manufacturer:** Bosch, `Model`: X
+    for m in _PRINTOUT.finditer(text):
+        key = m.group(1).strip()
+        if canonical(key) is None:
+            continue
+        value = next((g for g in m.group(2, 3, 4) if g is not None), "").strip()
+        if value and value.lower() not in ("none", "null", "nil", "undefined"):
+            out.append((key, value))
+            if len(out) >= _MAX_PAIRS:
+                break
+    return out
+
+
+def kv_pairs(text: str) -> list[tuple[str, str]]:
+    return [(m.group(1), m.group(2).strip("'\"")) for m in _KV.finditer(text[:_MAX_JSON])][
+        :_MAX_PAIRS
+    ]
+
+
+def structured_pairs(text: str, formats: Iterable[str]) -> list[tuple[str, str]]:
+    """Key/value pairs of ``text`` read as each of the sniffed ``formats`` (one parse each)."""
+    out: list[tuple[str, str]] = []
+    fmts = set(formats)
+    if "json" in fmts:
+        out.extend(json_pairs(text))
+    if "xml" in fmts:
+        out.extend(xml_leaves(text))
+    if "kv" in fmts:
+        out.extend(kv_pairs(text))
+    if "printout" in fmts or ("json" in fmts and not out):
+        out.extend(printout_pairs(text))
+    return out
+
+
+def canonical_fields(pairs: Iterable[tuple[str, str]], fields: Fields) -> dict[str, str]:
+    """Add ``gen.<canonical>`` (and ``gen.text``) fields for ``pairs`` to ``fields``; returns
+    where each ``gen`` value came from (``gen.model=DS-2CD...`` → ``json.device_model``)."""
+    origin: dict[str, str] = {}
+    texts = 0
+    for key, value in pairs:
+        value = value.strip()
+        if not value or len(value) > _MAX_VALUE:
+            continue
+        canon = canonical(key)
+        if canon is None:
+            if texts < _MAX_TEXT_VALUES and any(c.isdigit() for c in value):
+                fields.add("gen.text", value)
+                texts += 1
+            continue
+        name = f"gen.{canon}"
+        fields.add(name, value)
+        origin.setdefault(f"{name}={value}", key)
+    return origin
+
+
+def sdp_fields(text: str, fields: Fields) -> None:
+    """``sdp.<letter>`` for each SDP line (``sdp.s`` session name, ``sdp.a`` attributes...)."""
+    for m in _SDP_LINE.finditer(text[:_MAX_JSON]):
+        fields.add(f"sdp.{m.group(1)}", m.group(2))
+
+
+def scope_fields(text: str) -> Fields:
+    """ONVIF scope URIs anywhere in ``text`` (a GetScopes reply, a JSON or printed list), as the
+    WS-Discovery extractor names them: ``scope``, ``scope.<type>`` (percent-decoded)."""
+    fields = Fields()
+    for m in _ANY_SCOPE.finditer(text[:_MAX_JSON]):
+        fields.add("scope", m.group(0))
+        t = _SCOPE.match(m.group(0))
+        if t:
+            stype = t.group(1).lower()
+            with contextlib.suppress(ValueError):
+                fields.add(f"scope.{stype}", unquote(t.group(2)))
+            if stype in ("mac", "macaddress"):
+                fields.add("mac", unquote(t.group(2)))
+    return fields
+
+
+def iter_values(fields: Fields, names: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(name, value) for each value of the named fields present."""
+    for name in names:
+        for value in fields.get(name):
+            yield name, value

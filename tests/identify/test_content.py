@@ -1,0 +1,120 @@
+"""Content first, declared kind second: identification through sniffing, generic fields, weak
+signals and free-text model numbers (shipped KB), and no exception on any input."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from camaudit.identify import Identifier
+from camaudit.models import Evidence, EvidenceKind
+
+K = EvidenceKind
+DEVINFO = (
+    '<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope" '
+    'xmlns:tds="http://www.onvif.org/ver10/device/wsdl"><env:Body>'
+    "<tds:GetDeviceInformationResponse><tds:Manufacturer>Dahua</tds:Manufacturer>"
+    "<tds:Model>IPC-HFW2431S-S-S2</tds:Model><tds:FirmwareVersion>2.800.0000016.0.R, build: "
+    "2020-06-05</tds:FirmwareVersion></tds:GetDeviceInformationResponse></env:Body></env:Envelope>"
+)
+
+
+@pytest.fixture(scope="module")
+def ident() -> Identifier:
+    return Identifier()
+
+
+# Asset rows are JSON objects of register columns (evidence.py wraps any other text).
+@pytest.mark.parametrize("declared", [k for k in EvidenceKind if k is not K.ASSET_ROW])
+def test_a_wrong_kind_never_hides_the_maker(ident, declared):
+    got = ident.identify([Evidence(declared, DEVINFO.encode())])
+    assert got.manufacturer == "Dahua"
+    assert got.model == "IPC-HFW2431S-S-S2"
+
+
+def test_sniffed_refs_keep_declared_kind_and_say_what_was_sniffed(ident):
+    got = ident.identify([Evidence(K.BANNER, DEVINFO.encode())])
+    assert all(r.kind == "banner" for r in got.evidence)
+    assert any(r.field.startswith("onvif_devinfo:") for r in got.evidence)
+
+
+def test_generic_json_names_maker_and_cites_the_key(ident):
+    data = b'{"result": {"manufacturer_name": "Hikvision", "device_model": "DS-2CD2143G2-I"}}'
+    got = ident.identify([Evidence(K.DHCP, data)])
+    assert got.manufacturer == "Hikvision"
+    assert got.model == "DS-2CD2143G2-I"
+    assert any("manufacturer_name" in r.field for r in got.evidence)
+
+
+def test_one_weak_signal_alone_does_not_claim_a_restricted_maker(ident):
+    data = b"<tt:Uri>rtsp://192.0.2.1:554/Streaming/Channels/101</tt:Uri>"
+    got = ident.identify([Evidence(K.HTTP, data)])
+    assert got.manufacturer is None
+    assert "Hikvision" in " ".join(got.notes)
+
+
+def test_weak_signals_add_up(ident):
+    data = (
+        b"<tt:Uri>rtsp://192.168.1.64:554/Streaming/Channels/101</tt:Uri>"
+        b"<tt:Uri>http://192.168.1.64/ISAPI/Streaming/channels/101/picture</tt:Uri>"
+    )
+    got = ident.identify([Evidence(K.HTTP, data)])
+    assert got.manufacturer == "Hikvision"
+    rules = {r.rule for r in got.evidence}
+    assert {"signal.path.hikvision-streaming-channels", "signal.path.hikvision-isapi"} <= rules
+
+
+def test_model_number_in_a_title(ident):
+    data = b"HTTP/1.1 200 OK\r\n\r\n<html><head><title>DS-7608NI-K2 login</title></head></html>"
+    got = ident.identify([Evidence(K.HTTP, data)])
+    assert got.manufacturer == "Hikvision"
+    assert any(r.rule == "grammar:free-text" for r in got.evidence)
+
+
+@pytest.mark.parametrize("text", ["HTTP/1.1 200 OK", "RTSP/1.0 H.264 stream", "ISO-8859-1 page"])
+def test_common_tokens_are_not_models(ident, text):
+    got = ident.identify([Evidence(K.BANNER, text.encode())])
+    assert got.model is None
+    assert got.manufacturer is None
+
+
+def test_identical_facts_from_sniffed_kinds_are_not_counted_twice(ident):
+    plain = ident.identify([Evidence(K.ONVIF_DEVINFO, DEVINFO.encode())])
+    wrapped = ident.identify(
+        [
+            Evidence(
+                K.HTTP,
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml\r\n\r\n" + DEVINFO.encode(),
+            )
+        ]
+    )
+    assert wrapped.manufacturer == plain.manufacturer == "Dahua"
+    assert wrapped.confidence <= plain.confidence + 0.01
+
+
+SAMPLES = [
+    DEVINFO,
+    "RTSP/1.0 200 OK\r\nContent-Base: rtsp://x/cam/realmonitor?channel=1&subtype=0/\r\n\r\nv=0\r\ns=Media Server\r\na=packetization-supported:DH\r\n",
+    "{'Manufacturer': 'HIKVISION', 'Model': 'DS-2CD2043G0-I', 'MACAddress': '44:19:b6:01:02:03'}",
+    '{"Manufacturer": "Axis", "params": [{"name": "Model", "value": "M3106-L"}]}',
+    "Manufacturer: Bosch\nModel: NBN-832V-IP\nMAC: 00-07-5f-01-02-03\n",
+]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    kind=st.sampled_from(list(EvidenceKind)),
+    sample=st.sampled_from(SAMPLES),
+    cut=st.integers(min_value=0, max_value=400),
+    junk=st.text(max_size=40),
+)
+def test_truncated_mis_kinded_input_never_raises(ident, kind, sample, cut, junk):
+    ident.identify([Evidence(kind, (sample[:cut] + junk).encode("utf-8", "surrogatepass"))])
+    ident.identify([Evidence(kind, (junk + sample[cut:]).encode("utf-8", "surrogatepass"))])
+
+
+@settings(max_examples=120, deadline=None)
+@given(kind=st.sampled_from(list(EvidenceKind)), data=st.binary(max_size=2048))
+def test_random_bytes_never_raise(ident, kind, data):
+    ident.identify([Evidence(kind, data)])

@@ -1,0 +1,106 @@
+"""The generic field extractor: canonical fields from any key spelling, in any structure."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from camaudit.identify.extract.fields import Fields
+from camaudit.identify.extract.generic import (
+    canonical,
+    canonical_fields,
+    json_pairs,
+    printout_pairs,
+    scope_fields,
+    structured_pairs,
+)
+
+
+@pytest.mark.parametrize(
+    ("key", "canon"),
+    [
+        ("Manufacturer", "manufacturer"),
+        ("manufacturer_name", "manufacturer"),
+        ("json.deviceVendor", "manufacturer"),
+        ("Hersteller", "manufacturer"),
+        ("厂商", "manufacturer"),
+        ("device_model", "model"),
+        ("ModelName", "model"),
+        ("xml.modelNumber", "model"),
+        ("sw_version", "firmware"),
+        ("Firmware-Version", "firmware"),
+        ("firmVer", "firmware"),
+        ("SerialNumber", "serial"),
+        ("sn", "serial"),
+        ("MAC Address", "mac"),
+        ("HardwareId", "hardware"),
+        ("deviceType", "device_type"),
+        ("friendlyName", "name"),
+        ("version", None),
+        ("type", None),
+        ("Content-Type", None),
+        ("", None),
+    ],
+)
+def test_canonical_keys(key, canon):
+    assert canonical(key) == canon
+
+
+def test_python_and_go_printouts():
+    py = "{'Manufacturer': 'HIKVISION', 'Model': 'DS-2CD2043G0-I', 'HardwareId': '88'}"
+    assert dict(printout_pairs(py)) == {
+        "Manufacturer": "HIKVISION",
+        "Model": "DS-2CD2043G0-I",
+        "HardwareId": "88",
+    }
+    go = "{Manufacturer:HIKVISION Model:DS-2CD2143G2-I FirmwareVersion:V5.5.0 build 170725 HardwareId:88}"
+    got = dict(printout_pairs(go))
+    assert got["FirmwareVersion"] == "V5.5.0 build 170725"
+    assert got["Model"] == "DS-2CD2143G2-I"
+    lines = "Manufacturer: Dahua\nFirmware Version = 2.800.0000016.0.R\nunrelated: x\n"
+    assert dict(printout_pairs(lines)) == {
+        "Manufacturer": "Dahua",
+        "Firmware Version": "2.800.0000016.0.R",
+    }
+
+
+def test_nested_json_and_name_value_rows():
+    text = 'data: {"a": {"device_model": "X-1"}, "params": [{"name": "Manufacturer", "value": "Acme"}]}'
+    pairs = json_pairs(text)
+    assert ("device_model", "X-1") in pairs
+    assert ("Manufacturer", "Acme") in pairs
+
+
+def test_canonical_fields_keep_origin():
+    fields = Fields()
+    origin = canonical_fields([("manufacturer_name", "Acme"), ("other", "X-100")], fields)
+    assert fields.get("gen.manufacturer") == ["Acme"]
+    assert fields.get("gen.text") == ["X-100"]
+    assert origin["gen.manufacturer=Acme"] == "manufacturer_name"
+
+
+def test_scopes_anywhere():
+    f = scope_fields(
+        '["onvif://www.onvif.org/name/Acme%20Cam", "onvif://www.onvif.org/mac/00408c123456"]'
+    )
+    assert f.get("scope.name") == ["Acme Cam"]
+    assert f.get("mac") == ["00408c123456"]
+
+
+FORMATS = st.lists(st.sampled_from(["json", "xml", "kv", "printout", "html", "sdp"]), max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(max_size=3000), formats=FORMATS)
+def test_random_text_never_raises(text, formats):
+    fields = Fields()
+    canonical_fields(structured_pairs(text, formats), fields)
+    scope_fields(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(depth=st.integers(min_value=1, max_value=3000))
+def test_deep_json_never_raises(depth):
+    json_pairs("[" * depth + "1" + "]" * depth)
+    json_pairs('{"a":' * depth)
