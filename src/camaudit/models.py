@@ -349,7 +349,9 @@ class Device:
     def to_dict(self) -> dict[str, Any]:
         """Identity contract plus where and when (``devices --json``)."""
         d = self.identity.to_dict()
-        d.update(self.asset.to_dict())
+        asset = self.asset.to_dict()
+        asset["asset_notes"] = asset.pop("notes")  # "notes" is the identity's (what was seen)
+        d.update({k: v for k, v in asset.items() if k not in d or d[k] is None})
         d.update(
             {
                 "ip": self.ip,
