@@ -2,7 +2,7 @@
 a user split off (device_splits).
 
 Revision ID: 0003_asset
-Revises: 0002
+Revises: 0003 (the lead re-chains at merge time)
 Create Date: 2026-12-06
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_asset"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
