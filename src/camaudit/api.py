@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from camaudit.errors import InputError
 from camaudit.identify import Identifier
-from camaudit.inventory import build_devices, identify_devices, rebuild_devices
+from camaudit.inventory import identify_devices, rebuild_devices, refresh_devices
 from camaudit.models import Audit, Device, Evidence, Identity
 from camaudit.net.credentials import CredentialStore
 from camaudit.net.ratelimit import RateLimiter
@@ -161,7 +161,8 @@ def scan(
     except BaseException:
         store.finish_audit(audit.id, "interrupted")
         raise
-    devices = build_devices(store, org, audit_ids=[audit.id], identifier=identifier())
+    assert audit.id is not None
+    devices = refresh_devices(store, org, audit.id, identifier())
     store.finish_audit(audit.id, "done")
     return ScanReport(audit, stats, devices, planned)
 
@@ -219,7 +220,7 @@ def import_file(
         progress=progress,
     )
     assert audit.id is not None
-    devices = build_devices(store, org, audit_ids=[audit.id], identifier=identifier())
+    devices = refresh_devices(store, org, audit.id, identifier())
     return ImportReport(audit, count, devices)
 
 

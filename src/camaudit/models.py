@@ -225,6 +225,104 @@ class Audit:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+#: Asset fields a device carries (stable names: reports and the dashboard use them).
+ASSET_FIELDS = (
+    "asset_id",
+    "location",
+    "site",
+    "building",
+    "zone",
+    "install_date",
+    "installer",
+    "owner",
+    "notes",
+    "serial",
+    "mac",
+    "ip",
+    "hostname",
+    "name",
+    "lat",
+    "lon",
+    "grid_ref",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AssetClaim:
+    """One source's statement of one asset field: what it said, and the evidence that said it."""
+
+    field: str
+    value: str
+    kind: str
+    source: str | None = None
+    sha256: str | None = None
+    audit: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "value": self.value,
+            "kind": self.kind,
+            "source": self.source,
+            "sha256": self.sha256,
+            "audit": self.audit,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> AssetClaim:
+        return cls(
+            d["field"], d["value"], d["kind"], d.get("source"), d.get("sha256"), d.get("audit")
+        )
+
+
+@dataclass(slots=True)
+class AssetInfo:
+    """Where a device is and what it is called: every claim, and the value chosen per field
+    (a register's word first, then the device's own, then the network's)."""
+
+    claims: list[AssetClaim] = field(default_factory=list)
+
+    def get(self, name: str) -> str | None:
+        """The chosen value of a field (the first claim for it), or None."""
+        return next((c.value for c in self.claims if c.field == name), None)
+
+    @property
+    def asset_id(self) -> str | None:
+        return self.get("asset_id")
+
+    @property
+    def location(self) -> str | None:
+        return self.get("location")
+
+    def where(self) -> str:
+        """One line for reports: location, building, zone (what is known)."""
+        parts = [self.get(n) for n in ("location", "building", "zone", "grid_ref")]
+        text = ", ".join(p for p in parts if p)
+        lat, lon = self.get("lat"), self.get("lon")
+        if lat and lon:
+            text = f"{text} ({lat}, {lon})" if text else f"{lat}, {lon}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """Chosen values under their field names plus every claim under ``asset_sources``."""
+        d: dict[str, Any] = {name: self.get(name) for name in ASSET_FIELDS}
+        d["asset_sources"] = [c.to_dict() for c in self.claims]
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class MergeStep:
+    """Why two parts of the evidence were taken as one device (``rule``: mac, serial, ip,
+    asset_id, model+location) and which parts (their keys) were joined."""
+
+    rule: str
+    parts: tuple[str, str]
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "parts": list(self.parts), "detail": self.detail}
+
+
 @dataclass(slots=True)
 class Device:
     """A physical thing tracked across audits, with its current identity."""
@@ -239,10 +337,21 @@ class Device:
     last_seen: datetime | None = None
     identifiers: dict[str, str] = field(default_factory=dict)
     id: int | None = None
+    asset: AssetInfo = field(default_factory=AssetInfo)
+    merges: list[MergeStep] = field(default_factory=list)
+    #: Keys of the parts (one source's view of one endpoint) this device was merged from.
+    parts: list[str] = field(default_factory=list)
+    #: What the register part alone says (manufacturer, brand, model, firmware) and what the
+    #: device's own evidence alone says; for reconciliation.
+    claimed: dict[str, str | None] = field(default_factory=dict)
+    observed: dict[str, str | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Identity contract plus where and when (``devices --json``)."""
         d = self.identity.to_dict()
+        asset = self.asset.to_dict()
+        asset["asset_notes"] = asset.pop("notes")  # "notes" is the identity's (what was seen)
+        d.update({k: v for k, v in asset.items() if k not in d or d[k] is None})
         d.update(
             {
                 "ip": self.ip,
@@ -254,6 +363,11 @@ class Device:
             }
         )
         d.update(self.identifiers)
+        d["serial"] = self.identity.serial or self.asset.get("serial")
+        d["merged_from"] = list(self.parts)
+        d["merges"] = [m.to_dict() for m in self.merges]
+        d["register"] = dict(self.claimed)
+        d["observed"] = dict(self.observed)
         return d
 
 

@@ -142,7 +142,7 @@ def test_rows_use_canonical_columns_and_keep_the_others() -> None:
         "serial": "DS-2CD2143G2-I20221014AAWRJ12345678",
         "mac": "44:19:b6:2a:10:01",
         "ip": "10.40.1.11",
-        "Installed": "2022-11-03",
+        "install_date": "2022-11-03",
         "Supplier": "Secure Systems Ltd",
     }
     assert (rows["CAM-001"].ip, rows["CAM-001"].mac) == ("10.40.1.11", "44:19:b6:2a:10:01")

@@ -40,7 +40,10 @@ from camaudit.importers.register_headers import map_columns, match_header, norma
         ("IPv4 address", "ip"),
         ("Host", "hostname"),
         ("Location", "location"),
-        ("Site", "location"),
+        ("Site", "site"),
+        ("Installed", "install_date"),
+        ("OS Grid Ref", "grid_ref"),
+        ("Contractor", "installer"),
         ("Address", "location"),
         ("Locaton", "location"),
         ("Asset ID", "asset_id"),
@@ -55,7 +58,7 @@ def test_known_headers(header: str, canonical: str) -> None:
     assert match_header(header) == canonical
 
 
-@pytest.mark.parametrize("header", ["Supplier", "Installed", "Cost", "Warranty", "", "   ", "Id x"])
+@pytest.mark.parametrize("header", ["Supplier", "Cost", "Warranty", "", "   ", "Id x"])
 def test_other_headers_are_not_matched(header: str) -> None:
     assert match_header(header) is None
 

@@ -193,6 +193,7 @@ def rebuild(db: DbOpt = None, org: OrgOpt = None) -> None:
 
 def _register() -> None:
     from camaudit.cli.assess import assess, audits, diff, site
+    from camaudit.cli.asset import reconcile_cmd, unmerge
     from camaudit.cli.demo import demo
     from camaudit.cli.importing import import_
     from camaudit.cli.kb import kb_app
@@ -206,6 +207,8 @@ def _register() -> None:
     app.command()(diff)
     app.command()(audits)
     app.command()(site)
+    app.command("reconcile")(reconcile_cmd)
+    app.command("unmerge")(unmerge)
     app.add_typer(kb_app, name="kb")
     app.add_typer(lab_app, name="lab")
 

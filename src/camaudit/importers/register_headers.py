@@ -29,6 +29,15 @@ CANONICAL = (
     "location",
     "asset_id",
     "firmware",
+    "site",
+    "building",
+    "zone",
+    "install_date",
+    "installer",
+    "owner",
+    "lat",
+    "lon",
+    "grid_ref",
 )
 #: Columns that can say what a device is: a register needs at least one of them.
 IDENTIFYING = frozenset({"make", "model", "make/model", "description", "type"})
@@ -76,9 +85,31 @@ _SYNONYMS: dict[str, str] = {
     "hostname": ("host|hostname|host name|dns name|fqdn|network name"),
     "name": ("name|camera name|device name|friendly name|asset name|equipment name|display name"),
     "location": (
-        "location|site|address|site name|building|area|position|zone|room|premises|"
+        "location|address|position|room|premises|"
         "camera location|install location|installation location|installed location|"
-        "mounting location|location description|site address|street|place"
+        "mounting location|location description|site address|street|place|where|"
+        "location text|camera position|field of view"
+    ),
+    "site": "site|site name|site id|property|establishment|estate|campus",
+    "building": "building|building name|block|structure|floor|level|storey",
+    "zone": "zone|area|sector|ward|district|region|patch|beat",
+    "install_date": (
+        "install date|installation date|installed|installed on|date installed|"
+        "commissioned|commission date|date commissioned|fitted|date fitted|in service"
+    ),
+    "installer": (
+        "installer|installed by|contractor|installation contractor|integrator|"
+        "maintainer|maintenance contractor|maintained by|service provider|engineer"
+    ),
+    "owner": (
+        "owner|owned by|responsible|responsible officer|department|dept|custodian|"
+        "asset owner|business unit|cost centre|cost center"
+    ),
+    "lat": "lat|latitude|gps lat|y coord|wgs84 lat",
+    "lon": "lon|long|lng|longitude|gps lon|gps long|x coord|wgs84 lon",
+    "grid_ref": (
+        "grid ref|grid reference|os grid ref|os grid reference|ngr|os ref|"
+        "national grid reference|os grid|easting northing|eastings northings"
     ),
     "asset_id": (
         "asset id|asset tag|asset no|asset number|asset ref|asset reference|asset|tag|tag no|"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from camaudit.models import Device, Finding
-from camaudit.reports.context import ReportData, build_report_data, format_day
+from camaudit.reports.context import DeviceEntry, ReportData, build_report_data, format_day
 from camaudit.reports.summary import HIGH_CONFIDENCE
 from camaudit.reports.vendor_exposure import VendorExposure, assess_vendor
 
@@ -171,6 +171,33 @@ def _audit_refs(data: ReportData) -> str:
     return "; audit references: " + ", ".join(plain(str(a)) for a in data.meta.audits)
 
 
+def _asked(e: DeviceEntry, vendor: str) -> bool:
+    ident = e.device.identity
+    names = {(n or "").lower() for n in (e.maker, ident.manufacturer, ident.brand)}
+    return e.restricted and vendor.lower() in names
+
+
+def _by_location(data: ReportData) -> list[str]:
+    """The asked vendor's restricted kit by location (asset id, model, address)."""
+    rows = sorted(
+        (
+            (e.device.asset.where() or "location not recorded", e.device.asset.asset_id or "", e)
+            for e in data.entries
+            if _asked(e, data.meta.vendor)
+        ),
+        key=lambda r: (r[0], r[1]),
+    )
+    if not rows:
+        return []
+    lines = [f"## {plain(data.meta.vendor)} equipment by location", ""]
+    for where, asset_id, e in rows:
+        ident = e.device.identity
+        what = " ".join(w for w in (e.maker, ident.model) if w)
+        tag = f"asset {plain(asset_id)}, " if asset_id else ""
+        lines.append(f"- {plain(where)}: {tag}{plain(what)} ({e.device.ip or e.device.key})")
+    return [*lines, ""]
+
+
 def render_answer(data: ReportData) -> str:
     """The answer as Markdown text (vendor and request wording from ``data.meta``)."""
     x = assess_vendor(data.entries, data.meta.vendor)
@@ -191,6 +218,7 @@ def render_answer(data: ReportData) -> str:
         "",
         *_counts(x),
         "",
+        *_by_location(data),
         "## How certain this is",
         "",
         *_confidence(x),

@@ -47,6 +47,8 @@ def _device_properties(entry: DeviceEntry) -> list[Property]:
         ("device_key", d.key),
         ("org", d.organisation),
         ("site", d.site),
+        ("asset_id", d.asset.asset_id),
+        ("location", d.asset.where()),
         ("ip", d.ip),
         ("mac", d.mac or ident.mac),
         ("serial", ident.serial or d.identifiers.get("serial")),

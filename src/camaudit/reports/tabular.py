@@ -12,7 +12,8 @@ from camaudit.reports.summary import UNKNOWN
 
 Cell = str | int | float | None
 
-#: Device columns: the original CSV columns, then findings count, policy ids, notes, device key.
+#: Device columns: the original CSV columns, then findings count, policy ids, notes, device key,
+#: asset id and location.
 DEVICE_COLUMNS = [
     "org",
     "site",
@@ -32,6 +33,8 @@ DEVICE_COLUMNS = [
     "policies",
     "notes",
     "key",
+    "asset_id",
+    "location",
 ]
 FINDING_COLUMNS = [
     "device",
@@ -79,6 +82,8 @@ def device_row(entry: DeviceEntry) -> list[Cell]:
         ";".join(entry.policies),
         " | ".join(ident.notes),
         d.key,
+        d.asset.asset_id,
+        d.asset.where() or None,
     ]
     return [guard_formula(c) for c in row]
 

@@ -32,6 +32,7 @@ from camaudit.models import (
 )
 from camaudit.store.rows import (
     _device_from_row,
+    asset_columns,
     insert_evidence,
     insert_ignoring_duplicates,
 )
@@ -39,6 +40,7 @@ from camaudit.store.tables import (
     AuditRow,
     DeviceEvidenceRow,
     DeviceRow,
+    DeviceSplitRow,
     EvidenceRow,
     FindingRow,
     OrganisationRow,
@@ -310,6 +312,7 @@ class Store:
                 "identity": {**ident.to_dict(), "identifiers": device.identifiers},
                 "last_seen": now,
                 "last_audit_id": audit_id,
+                **asset_columns(device),
             }
             if row is None:
                 row = DeviceRow(
@@ -419,6 +422,36 @@ class Store:
                 s.execute(delete(DeviceEvidenceRow).where(DeviceEvidenceRow.device_id.in_(part)))
                 s.execute(delete(DeviceRow).where(DeviceRow.id.in_(part)))
             return len(ids)
+
+    def split_parts(self, org: str) -> set[str]:
+        """Parts of ``org`` the user split off (see :meth:`split_device`)."""
+        with self.session() as s:
+            org_id = self._org_id(s, org, create=False)
+            if org_id is None:
+                return set()
+            q = select(DeviceSplitRow.part).where(DeviceSplitRow.organisation_id == org_id)
+            return set(s.scalars(q))
+
+    def set_split_parts(self, org: str, parts: Iterable[str], *, keep: bool = True) -> None:
+        """Mark parts as never to be merged (``keep``), or forget the marks (``keep=False``)."""
+        with self.session() as s, s.begin():
+            org_id = self._org_id(s, org)
+            assert org_id is not None
+            wanted = set(parts)
+            have = set(
+                s.scalars(
+                    select(DeviceSplitRow.part).where(DeviceSplitRow.organisation_id == org_id)
+                )
+            )
+            if keep:
+                for part in sorted(wanted - have):
+                    s.add(DeviceSplitRow(organisation_id=org_id, part=part))
+            else:
+                s.execute(
+                    delete(DeviceSplitRow).where(
+                        DeviceSplitRow.organisation_id == org_id, DeviceSplitRow.part.in_(wanted)
+                    )
+                )
 
     def organisations(self) -> list[str]:
         with self.session() as s:

@@ -10,11 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from camaudit.models import (
+    AssetClaim,
+    AssetInfo,
     Device,
     DeviceType,
     Evidence,
     EvidenceRef,
     Identity,
+    MergeStep,
     Restriction,
     utcnow,
 )
@@ -81,6 +84,7 @@ def _as_utc(dt: datetime | None) -> datetime | None:
 
 def _device_from_row(row: DeviceRow, org: str, site: str | None) -> Device:
     data = row.identity or {}
+    extra = row.asset or {}
     ident = Identity(
         manufacturer=row.manufacturer,
         brand=row.brand,
@@ -115,4 +119,27 @@ def _device_from_row(row: DeviceRow, org: str, site: str | None) -> Device:
         last_seen=_as_utc(row.last_seen),
         identifiers=dict(data.get("identifiers", {})),
         id=row.id,
+        asset=AssetInfo([AssetClaim.from_dict(c) for c in extra.get("claims", [])]),
+        merges=[
+            MergeStep(m["rule"], (m["parts"][0], m["parts"][1]), m.get("detail", ""))
+            for m in extra.get("merges", [])
+        ],
+        parts=list(extra.get("parts", [])),
+        claimed=dict(extra.get("claimed", {})),
+        observed=dict(extra.get("observed", {})),
     )
+
+
+def asset_columns(device: Device) -> dict[str, Any]:
+    """The device row's asset columns (the chosen asset id and location, and all the rest)."""
+    return {
+        "asset_id": device.asset.asset_id,
+        "location": device.asset.location,
+        "asset": {
+            "claims": [c.to_dict() for c in device.asset.claims],
+            "merges": [m.to_dict() for m in device.merges],
+            "parts": device.parts,
+            "claimed": device.claimed,
+            "observed": device.observed,
+        },
+    }

@@ -94,6 +94,19 @@ class DeviceRow(Base):
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_audit_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id"), nullable=True)
+    asset_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    location: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    asset: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class DeviceSplitRow(Base):
+    """A part (one audit's view of one endpoint) the user split off: never merged again."""
+
+    __tablename__ = "device_splits"
+    __table_args__ = (UniqueConstraint("organisation_id", "part", name="uq_device_split"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    part: Mapped[str] = mapped_column(String(300))
 
 
 class DeviceEvidenceRow(Base):
