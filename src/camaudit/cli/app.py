@@ -198,6 +198,7 @@ def _register() -> None:
     from camaudit.cli.kb import kb_app
     from camaudit.cli.lab import lab_app
     from camaudit.cli.scan import scan
+    from camaudit.cli.web import serve, users_app
 
     app.command()(scan)
     app.command()(demo)
@@ -208,6 +209,8 @@ def _register() -> None:
     app.command()(site)
     app.add_typer(kb_app, name="kb")
     app.add_typer(lab_app, name="lab")
+    app.command()(serve)
+    app.add_typer(users_app, name="users")
 
 
 _register()
