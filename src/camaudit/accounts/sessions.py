@@ -47,6 +47,7 @@ def authenticate(store: Store, username: str, password: str, client: str) -> Pri
     now = utcnow()
     since = now - THROTTLE_WINDOW
     client = client[:64]
+    failed = False
     with store.session() as s, s.begin():
         by_user = s.scalar(
             select(func.count(LoginFailureRow.id)).where(
@@ -64,11 +65,14 @@ def authenticate(store: Store, username: str, password: str, client: str) -> Pri
         ok = verify_password(row.password_hash if row else None, password)
         if not ok or row is None or row.disabled:
             s.add(LoginFailureRow(username=username[:100], client=client, ts=now))
-            raise AuthError("wrong user name or password")
-        if needs_rehash(row.password_hash):
-            row.password_hash = hash_password(password)
-        s.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username))
-        user_id = row.id
+            failed = True  # raised after the commit, so the failure is counted
+        else:
+            if needs_rehash(row.password_hash):
+                row.password_hash = hash_password(password)
+            s.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username))
+            user_id = row.id
+    if failed:
+        raise AuthError("wrong user name or password")
     found = principal(store, user_id)
     assert found is not None
     return found

@@ -90,7 +90,7 @@ def start_scan(estate: ScopedEstate, jobs: JobManager, scope_id: int) -> Job:
 
     def work(j: Job) -> int | None:
         def on_plan(total: int, done: int) -> None:
-            j.total, j.done = total, done
+            j.total, j.done = total, max(j.done, done)
 
         def on_result(_r: ProbeResult) -> None:
             j.done += 1
