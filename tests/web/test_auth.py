@@ -46,10 +46,20 @@ def test_forms_refuse_missing_or_wrong_csrf(client_for, estate):
 
 
 def test_api_writes_with_cookie_need_csrf_header(client_for, estate):
+    from tests.web.conftest import REGISTER
+
     c, csrf = client_for("alice")
-    url = f"/api/scopes/{estate.scopes[ORG_A]}/scan"
-    assert c.post(url).status_code == 403
-    assert c.post(url, headers={"X-CSRF-Token": "nope"}).status_code == 403
+    url = f"/api/orgs/{estate.org_ids[ORG_A]}/imports"
+
+    def post(headers):  # type: ignore[no-untyped-def]
+        files = {"file": ("r.csv", REGISTER.read_bytes())}
+        return c.post(url, data={"fmt": "register"}, files=files, headers=headers)
+
+    assert post({}).status_code == 403
+    assert post({"X-CSRF-Token": "nope"}).status_code == 403
+    r = post({"X-CSRF-Token": csrf})
+    assert r.status_code == 202
+    c.app.state.jobs.wait(r.json()["id"], timeout=60)
 
 
 def test_login_throttling(app_store):
@@ -59,7 +69,11 @@ def test_login_throttling(app_store):
             page = c.get("/login")
             r = c.post(
                 "/login",
-                data={"username": "opal", "password": "wrong password", "csrf_token": csrf_of(page.text)},
+                data={
+                    "username": "opal",
+                    "password": "wrong password",
+                    "csrf_token": csrf_of(page.text),
+                },
             )
             assert r.status_code == 401
         page = c.get("/login")
@@ -88,7 +102,9 @@ def test_api_token_and_disabled_account(tmp_path):
             browser = TestClient(app)
             sign_in(browser, "vera")
             set_disabled(store, "vera")
-            assert c.get("/api/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+            assert (
+                c.get("/api/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+            )
             assert browser.get("/devices", follow_redirects=False).status_code == 303
             browser.close()
 

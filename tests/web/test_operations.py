@@ -88,7 +88,12 @@ def test_scan_of_a_scope_against_the_lab(tmp_path, loopback_subnet):
     block = covering_block(d.ip for d in fleet.devices)
     with Store.open(est.url) as store, LabThread(fleet):
         scope = add_scope(
-            store, ORG_A, "lab", [block], site="Lab", port_offset=fleet.port_offset,
+            store,
+            ORG_A,
+            "lab",
+            [block],
+            site="Lab",
+            port_offset=fleet.port_offset,
         )
         app = create_app(store)
         with TestClient(app) as c:
@@ -97,7 +102,9 @@ def test_scan_of_a_scope_against_the_lab(tmp_path, loopback_subnet):
 
             csrf = csrf_of(c.get("/scan").text)
             r = c.post(
-                "/scan", data={"csrf_token": csrf, "scope_id": str(scope.id)}, follow_redirects=False
+                "/scan",
+                data={"csrf_token": csrf, "scope_id": str(scope.id)},
+                follow_redirects=False,
             )
             assert r.status_code == 303
             job = app.state.jobs.wait(r.headers["location"].rsplit("/", 1)[1], timeout=90)

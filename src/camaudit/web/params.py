@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import Query
+from fastapi import Form, Path, Query
 
 from camaudit.errors import InputError
 from camaudit.estate import DeviceFilter
@@ -55,3 +56,9 @@ def device_filter(
         restricted=None if flag is None else flag.lower() in ("yes", "true", "1"),
         q=_opt(q),
     )
+
+
+#: Largest object id (the store's ids are 32-bit on PostgreSQL).
+MAX_ID = 2**31 - 1
+ObjectId = Annotated[int, Path(ge=1, le=MAX_ID, description="An object id")]
+FormId = Annotated[int, Form(ge=1, le=MAX_ID)]

@@ -11,6 +11,7 @@ from camaudit.accounts import Capability, Role, add_user
 from camaudit.accounts import users as all_users
 from camaudit.errors import InputError
 from camaudit.web.deps import HtmlCaller, HtmlEstate, HtmlEstatePost
+from camaudit.web.params import ObjectId
 from camaudit.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +26,9 @@ def admin_home(estate: HtmlEstate) -> Response:
 
 
 @router.get("/admin/{org_id}", response_class=HTMLResponse)
-def admin_org(request: Request, org_id: int, estate: HtmlEstate, caller: HtmlCaller) -> Response:
+def admin_org(
+    request: Request, org_id: ObjectId, estate: HtmlEstate, caller: HtmlCaller
+) -> Response:
     org = estate.org(org_id, Capability.ADMIN)
     return render(
         request,
@@ -42,7 +45,7 @@ def admin_org(request: Request, org_id: int, estate: HtmlEstate, caller: HtmlCal
 
 @router.post("/admin/{org_id}/members")
 def set_member(
-    org_id: int,
+    org_id: ObjectId,
     estate: HtmlEstatePost,
     username: Annotated[str, Form(max_length=100)],
     role: Annotated[str, Form(max_length=20)],
@@ -62,14 +65,14 @@ def set_member(
 
 
 @router.post("/admin/{org_id}/members/{username}/remove")
-def remove_member(org_id: int, username: str, estate: HtmlEstatePost) -> Response:
+def remove_member(org_id: ObjectId, username: str, estate: HtmlEstatePost) -> Response:
     estate.remove_member(org_id, username)
     return RedirectResponse(f"/admin/{org_id}", status_code=303)
 
 
 @router.post("/admin/{org_id}/scopes")
 def add_scope(
-    org_id: int,
+    org_id: ObjectId,
     estate: HtmlEstatePost,
     name: Annotated[str, Form(max_length=200)],
     targets: Annotated[str, Form(max_length=10000)],
@@ -89,7 +92,7 @@ def add_scope(
 
 
 @router.post("/admin/scopes/{scope_id}/delete")
-def delete_scope(scope_id: int, estate: HtmlEstatePost) -> Response:
+def delete_scope(scope_id: ObjectId, estate: HtmlEstatePost) -> Response:
     org = estate.scope(scope_id, Capability.ADMIN).org
     estate.delete_scope(scope_id)
     ref = next(o for o in estate.orgs(Capability.ADMIN) if o.name == org)

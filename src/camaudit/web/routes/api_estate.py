@@ -12,7 +12,7 @@ from camaudit.accounts import Capability
 from camaudit.estate import DeviceDetail, DeviceFilter
 from camaudit.models import Audit
 from camaudit.web.deps import ApiEstate
-from camaudit.web.params import device_filter
+from camaudit.web.params import ObjectId, device_filter
 from camaudit.web.rawview import raw_response
 from camaudit.web.routes.audits import report_file
 from camaudit.web.schemas import (
@@ -115,19 +115,19 @@ def detail_out(d: DeviceDetail) -> DeviceDetailOut:
 
 
 @router.get("/devices/{device_id}", response_model=DeviceDetailOut)
-def device(device_id: int, estate: ApiEstate) -> DeviceDetailOut:
+def device(device_id: ObjectId, estate: ApiEstate) -> DeviceDetailOut:
     return detail_out(estate.device_detail(device_id))
 
 
 @router.get("/devices/{device_id}/evidence", response_model=list[EvidenceOut])
-def device_evidence(device_id: int, estate: ApiEstate) -> list[EvidenceOut]:
+def device_evidence(device_id: ObjectId, estate: ApiEstate) -> list[EvidenceOut]:
     d = estate.device(device_id)
     estate.require(d.organisation, Capability.EVIDENCE, "evidence")
     return [EvidenceOut.of(e) for e in estate.device_detail(device_id).evidence]
 
 
 @router.get("/evidence/{evidence_id}", response_model=EvidenceOut)
-def evidence(evidence_id: int, estate: ApiEstate) -> EvidenceOut:
+def evidence(evidence_id: ObjectId, estate: ApiEstate) -> EvidenceOut:
     return EvidenceOut.of(estate.evidence(evidence_id)[0])
 
 
@@ -136,7 +136,7 @@ def evidence(evidence_id: int, estate: ApiEstate) -> EvidenceOut:
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def evidence_raw(evidence_id: int, estate: ApiEstate) -> Response:
+def evidence_raw(evidence_id: ObjectId, estate: ApiEstate) -> Response:
     info, payload = estate.evidence(evidence_id)
     estate.log("evidence.download", org=info.org, target=info.sha256)
     return raw_response(info, payload)
@@ -148,12 +148,12 @@ def audits(estate: ApiEstate) -> list[AuditOut]:
 
 
 @router.get("/audits/{audit_id}", response_model=AuditOut)
-def audit(audit_id: int, estate: ApiEstate) -> AuditOut:
+def audit(audit_id: ObjectId, estate: ApiEstate) -> AuditOut:
     return _audit(estate.audit(audit_id))
 
 
 @router.get("/audits/{audit_id}/diff/{other_id}")
-def audit_diff(audit_id: int, other_id: int, estate: ApiEstate) -> dict[str, Any]:
+def audit_diff(audit_id: ObjectId, other_id: ObjectId, estate: ApiEstate) -> dict[str, Any]:
     result = estate.diff(audit_id, other_id)
     return {"summary": result.summary(), **result.to_dict()}
 
@@ -176,7 +176,7 @@ def findings(estate: ApiEstate, org: str | None = None) -> list[PolicyGroupOut]:
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def report(org_id: int, fmt: str, estate: ApiEstate) -> Response:
+def report(org_id: ObjectId, fmt: str, estate: ApiEstate) -> Response:
     """A report of one organisation in any format (html, pdf, csv, xlsx, json, cyclonedx,
     answer)."""
     return report_file(estate, org_id, fmt)

@@ -10,6 +10,7 @@ from camaudit.accounts import Capability
 from camaudit.web.deps import ApiEstate, ApiEstatePost, Jobs
 from camaudit.web.jobs import Job
 from camaudit.web.operations import job_for, save_upload, start_import, start_scan
+from camaudit.web.params import ObjectId
 from camaudit.web.schemas import ActivityOut, JobOut, ScopeOut
 
 router = APIRouter(prefix="/api", tags=["operations"])
@@ -21,7 +22,7 @@ def _job(j: Job) -> JobOut:
 
 @router.post("/orgs/{org_id}/imports", response_model=JobOut, status_code=202)
 async def import_upload(
-    org_id: int,
+    org_id: ObjectId,
     estate: ApiEstatePost,
     jobs: Jobs,
     fmt: Annotated[str, Form(max_length=20)],
@@ -54,7 +55,7 @@ def scopes(estate: ApiEstate) -> list[ScopeOut]:
 
 
 @router.post("/scopes/{scope_id}/scan", response_model=JobOut, status_code=202)
-def scan(scope_id: int, estate: ApiEstatePost, jobs: Jobs) -> JobOut:
+def scan(scope_id: ObjectId, estate: ApiEstatePost, jobs: Jobs) -> JobOut:
     """Scan one of the organisation's admin-set scopes."""
     return _job(start_scan(estate, jobs, scope_id))
 

@@ -14,6 +14,7 @@ from camaudit.errors import NotFoundError
 from camaudit.estate import ScopedEstate
 from camaudit.reports import FORMATS, SUFFIXES
 from camaudit.web.deps import HtmlCaller, HtmlEstate
+from camaudit.web.params import ObjectId
 from camaudit.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -36,7 +37,7 @@ def audits(request: Request, estate: HtmlEstate, caller: HtmlCaller) -> Response
 
 @router.get("/audits/{audit_id}", response_class=HTMLResponse)
 def audit(
-    request: Request, audit_id: int, estate: HtmlEstate, caller: HtmlCaller, other: int = 0
+    request: Request, audit_id: ObjectId, estate: HtmlEstate, caller: HtmlCaller, other: int = 0
 ) -> Response:
     a = estate.audit(audit_id)
     if other:
@@ -54,7 +55,7 @@ def audit(
 
 @router.get("/audits/{audit_id}/diff/{other_id}", response_class=HTMLResponse)
 def audit_diff(
-    request: Request, audit_id: int, other_id: int, estate: HtmlEstate, caller: HtmlCaller
+    request: Request, audit_id: ObjectId, other_id: ObjectId, estate: HtmlEstate, caller: HtmlCaller
 ) -> Response:
     result = estate.diff(audit_id, other_id)
     return render(
@@ -91,7 +92,7 @@ def reports(request: Request, estate: HtmlEstate, caller: HtmlCaller) -> Respons
     )
 
 
-def report_file(estate: ScopedEstate, org_id: int, fmt: str) -> Response:
+def report_file(estate: ScopedEstate, org_id: ObjectId, fmt: str) -> Response:
     """Write the report to a temporary folder and send it (the folder goes afterwards)."""
     if fmt not in FORMATS:
         raise NotFoundError(f"no report format {fmt!r}")
@@ -112,5 +113,5 @@ def _slug(text: str) -> str:
 
 
 @router.get("/reports/{org_id}/{fmt}")
-def report(org_id: int, fmt: str, estate: HtmlEstate) -> Response:
+def report(org_id: ObjectId, fmt: str, estate: HtmlEstate) -> Response:
     return report_file(estate, org_id, fmt)

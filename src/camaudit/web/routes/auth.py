@@ -25,6 +25,7 @@ from camaudit.web.deps import (
     get_store,
     optional_caller,
 )
+from camaudit.web.params import ObjectId
 from camaudit.web.security import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -145,7 +146,7 @@ def add_token(
 
 @router.post("/account/tokens/{token_id}/revoke")
 def drop_token(
-    request: Request, token_id: int, caller: Annotated[Caller, Depends(form_csrf)]
+    request: Request, token_id: ObjectId, caller: Annotated[Caller, Depends(form_csrf)]
 ) -> Response:
     store = get_store(request)
     revoke_token(store, caller.principal.user_id, token_id)

@@ -11,7 +11,7 @@ from camaudit.estate import DeviceFilter
 from camaudit.models import Severity
 from camaudit.reports.charts import report_charts
 from camaudit.web.deps import HtmlCaller, HtmlEstate
-from camaudit.web.params import device_filter
+from camaudit.web.params import ObjectId, device_filter
 from camaudit.web.rawview import preview, raw_response
 from camaudit.web.templating import render
 
@@ -63,14 +63,16 @@ def devices(
 
 
 @router.get("/devices/{device_id}", response_class=HTMLResponse)
-def device(request: Request, device_id: int, estate: HtmlEstate, caller: HtmlCaller) -> Response:
+def device(
+    request: Request, device_id: ObjectId, estate: HtmlEstate, caller: HtmlCaller
+) -> Response:
     detail = estate.device_detail(device_id)
     return render(request, "device.html", caller, d=detail, dev=detail.device)
 
 
 @router.get("/evidence/{evidence_id}", response_class=HTMLResponse)
 def evidence(
-    request: Request, evidence_id: int, estate: HtmlEstate, caller: HtmlCaller
+    request: Request, evidence_id: ObjectId, estate: HtmlEstate, caller: HtmlCaller
 ) -> Response:
     info, payload = estate.evidence(evidence_id)
     return render(
@@ -84,7 +86,7 @@ def evidence(
 
 
 @router.get("/evidence/{evidence_id}/raw")
-def evidence_raw(evidence_id: int, estate: HtmlEstate) -> Response:
+def evidence_raw(evidence_id: ObjectId, estate: HtmlEstate) -> Response:
     info, payload = estate.evidence(evidence_id)
     estate.log("evidence.download", org=info.org, target=info.sha256)
     return raw_response(info, payload)

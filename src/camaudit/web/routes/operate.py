@@ -11,6 +11,7 @@ from camaudit.accounts import Capability
 from camaudit.importers import REGISTRY as IMPORTERS
 from camaudit.web.deps import HtmlCaller, HtmlEstate, HtmlEstatePost, Jobs
 from camaudit.web.operations import job_for, save_upload, start_import, start_scan
+from camaudit.web.params import FormId
 from camaudit.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +33,7 @@ def import_form(request: Request, estate: HtmlEstate, caller: HtmlCaller, jobs: 
 async def import_upload(
     estate: HtmlEstatePost,
     jobs: Jobs,
-    org_id: Annotated[int, Form()],
+    org_id: FormId,
     fmt: Annotated[str, Form(max_length=20)],
     file: Annotated[UploadFile, File()],
     site: Annotated[str, Form(max_length=200)] = "",
@@ -57,7 +58,7 @@ def scan_form(request: Request, estate: HtmlEstate, caller: HtmlCaller, jobs: Jo
 
 
 @router.post("/scan")
-def scan_start(estate: HtmlEstatePost, jobs: Jobs, scope_id: Annotated[int, Form()]) -> Response:
+def scan_start(estate: HtmlEstatePost, jobs: Jobs, scope_id: FormId) -> Response:
     job = start_scan(estate, jobs, scope_id)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
