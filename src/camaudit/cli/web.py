@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from camaudit.cli.common import DB_HELP, console, err_console, open_store
+from camaudit.cli.common import DB_HELP, console, err_console, open_store, print_json
 from camaudit.errors import InputError
 
 DbOpt = Annotated[
@@ -123,6 +123,7 @@ def users_grant(
 @users_app.command("list")
 def users_list(
     org: Annotated[str | None, typer.Option("--org", help="Only members of this one.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     db: DbOpt = None,
 ) -> None:
     """List accounts and their roles."""
@@ -130,6 +131,22 @@ def users_list(
 
     with open_store(db) as store:
         rows = users(store, org)
+    if as_json:
+        print_json(
+            [
+                {
+                    "username": u.username,
+                    "disabled": u.disabled,
+                    "created": u.created.isoformat() if u.created else None,
+                    "roles": [
+                        {"org": m.org, "role": m.role.value, "evidence_granted": m.evidence_granted}
+                        for m in u.memberships
+                    ],
+                }
+                for u in rows
+            ]
+        )
+        return
     table = Table(title=f"{len(rows)} users")
     for col in ("user", "status", "roles", "created"):
         table.add_column(col, overflow="fold")
