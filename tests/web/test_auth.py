@@ -129,3 +129,17 @@ def test_login_next_is_same_site_only(app):
             follow_redirects=False,
         )
         assert r.headers["location"] == "/"
+
+
+def test_token_created_in_the_browser_works_once_shown(client_for):
+    import re
+
+    c, csrf = client_for("vera")
+    page = c.post("/account/tokens", data={"csrf_token": csrf, "name": "laptop"})
+    secret = re.search(r'id="new-token">([^<]+)<', page.text).group(1)
+    assert "set-cookie" not in page.headers or secret not in page.headers["set-cookie"]
+    with TestClient(c.app) as robot:
+        assert (
+            robot.get("/api/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+        )
+    assert secret not in c.get("/account").text

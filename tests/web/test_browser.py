@@ -20,7 +20,7 @@ import pytest
 
 from camaudit.store import Store
 from camaudit.web import create_app
-from tests.web.conftest import ORG_B, PASSWORD, REGISTER, build_estate
+from tests.web.conftest import ORG_A, ORG_B, PASSWORD, REGISTER, build_estate
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(
@@ -50,7 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, obje
     assert srv.started, "server did not start"
     host, port = sock.getsockname()
     try:
-        yield f"http://{host}:{port}", est
+        yield f"http://{host}:{port}", est, app
     finally:
         srv.should_exit = True
         thread.join(10)
@@ -77,7 +77,7 @@ def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_acceptance_walk(server, browser, tmp_path):  # type: ignore[no-untyped-def]
-    base, est = server
+    base, est, _ = server
     context = browser.new_context(
         base_url=base, accept_downloads=True, viewport={"width": 1280, "height": 900}
     )
@@ -165,7 +165,7 @@ def test_acceptance_walk(server, browser, tmp_path):  # type: ignore[no-untyped-
 
 def test_no_external_fetch(server, browser):  # type: ignore[no-untyped-def]
     """Every request a page makes goes to the server itself (no CDN, no fonts from elsewhere)."""
-    base, _ = server
+    base, _, _ = server
     context = browser.new_context(base_url=base)
     page = context.new_page()
     seen: list[str] = []
@@ -179,4 +179,34 @@ def test_no_external_fetch(server, browser):  # type: ignore[no-untyped-def]
     assert seen and all(u.startswith(base) for u in seen), [
         u for u in seen if not u.startswith(base)
     ]
+    context.close()
+
+
+def test_job_progress_updates_in_place(server, browser):  # type: ignore[no-untyped-def]
+    """The job page changes from running to done without a reload (the page's poller)."""
+    from camaudit.web.jobs import Job
+
+    base, _, app = server
+    release = threading.Event()
+
+    def work(job: Job) -> None:
+        job.total, job.done = 10, 3
+        release.wait(20)
+        job.done = 10
+
+    job = app.state.jobs.start(Job("feedface", "import", ORG_A, "alice", "slow"), work)
+    context = browser.new_context(base_url=base)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"/jobs/{job.id}")
+    page.wait_for_selector(".job-progress[data-status=running] progress")
+    navigations: list[str] = []
+    page.on("framenavigated", lambda f: navigations.append(f.url))
+    release.set()
+    page.wait_for_selector(".job-progress[data-status=done]", timeout=20000)
+    assert navigations == [], "the page reloaded instead of updating in place"
     context.close()

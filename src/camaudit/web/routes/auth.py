@@ -111,37 +111,34 @@ def logout(request: Request, caller: Annotated[Caller, Depends(form_csrf)]) -> R
 
 
 @router.get("/account", response_class=HTMLResponse)
-def account(request: Request, caller: HtmlCaller, new: str = "") -> Response:
+def account(request: Request, caller: HtmlCaller) -> Response:
     store = get_store(request)
     return render(
         request,
         "account.html",
         caller,
         tokens=tokens(store, caller.principal.user_id),
-        new_secret=request.cookies.get("camaudit_new_token", "") if new else "",
+        new_secret="",
     )
 
 
-@router.post("/account/tokens")
+@router.post("/account/tokens", response_class=HTMLResponse)
 def add_token(
     request: Request,
     caller: Annotated[Caller, Depends(form_csrf)],
     name: Annotated[str, Form(max_length=100)],
 ) -> Response:
+    """Create a token and show its secret once, on this response only (it is never stored)."""
     store = get_store(request)
     info, secret = create_token(store, caller.principal.user_id, name)
     record(store, caller.principal.username, "token.create", target=info.name)
-    # Shown once, on the page this redirect leads to; the cookie lives for one minute.
-    response = RedirectResponse("/account?new=1", status_code=303)
-    set_cookie(
-        response,
+    return render(
         request,
-        "camaudit_new_token",
-        secret,
-        max_age=60,
-        https=is_https(request, request.app.state.https),
+        "account.html",
+        caller,
+        tokens=tokens(store, caller.principal.user_id),
+        new_secret=secret,
     )
-    return response
 
 
 @router.post("/account/tokens/{token_id}/revoke")
@@ -151,6 +148,4 @@ def drop_token(
     store = get_store(request)
     revoke_token(store, caller.principal.user_id, token_id)
     record(store, caller.principal.username, "token.revoke", target=str(token_id))
-    response = RedirectResponse("/account", status_code=303)
-    response.delete_cookie("camaudit_new_token", path="/")
-    return response
+    return RedirectResponse("/account", status_code=303)
