@@ -71,9 +71,9 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def _shot(page, name: str, *, full: bool = True) -> None:  # type: ignore[no-untyped-def]
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
 
 
 def test_acceptance_walk(server, browser, tmp_path):  # type: ignore[no-untyped-def]
@@ -107,7 +107,7 @@ def test_acceptance_walk(server, browser, tmp_path):  # type: ignore[no-untyped-
     assert rows.count() > 0
     for i in range(rows.count()):
         assert rows.nth(i).locator(".tag.bad").count() > 0
-    _shot(page, "devices-restricted")
+    _shot(page, "devices-restricted", full=False)
 
     # open one, follow its evidence to the raw bytes
     rows.first.locator("a").first.click()
@@ -135,7 +135,7 @@ def test_acceptance_walk(server, browser, tmp_path):  # type: ignore[no-untyped-
 
     # findings and audits, for the screenshots
     page.goto("/findings")
-    _shot(page, "findings")
+    _shot(page, "findings", full=False)
     page.goto("/audits")
     _shot(page, "audits")
 
