@@ -143,3 +143,12 @@ def test_token_created_in_the_browser_works_once_shown(client_for):
             robot.get("/api/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
         )
     assert secret not in c.get("/account").text
+
+
+def test_admins_see_their_members_sign_in(client_for):
+    client_for("vera")
+    admin, _ = client_for("alice")
+    log = admin.get("/api/activity").json()
+    assert any(e["username"] == "vera" and e["action"] == "login" for e in log)
+    other, _ = client_for("bob")
+    assert not any(e["username"] == "vera" for e in other.get("/api/activity").json())

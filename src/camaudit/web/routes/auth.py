@@ -91,7 +91,10 @@ def login(
         record(store, username, "login.refused" if exc.throttled else "login.failed", detail=client)
         return _login_page(request, str(exc), 429 if exc.throttled else 401, _safe_next(next))
     session = start_session(store, principal.user_id)
-    record(store, principal.username, "login", detail=client)
+    # One entry per organisation, so each one's admins see who signed in to their data.
+    orgs: list[str | None] = [*sorted({m.org for m in principal.memberships})]
+    for org in orgs or [None]:
+        record(store, principal.username, "login", org=org, detail=client)
     response = RedirectResponse(_safe_next(next), status_code=303)
     https = is_https(request, request.app.state.https)
     set_cookie(response, request, SESSION_COOKIE, session.token, max_age=12 * 3600, https=https)
