@@ -56,3 +56,19 @@ class ProbeError(CamauditError):
 
 class ReportError(CamauditError):
     """A report could not be produced."""
+
+
+class NotFoundError(InputError):
+    """No such object, or not one the caller may see (the web answers 404 either way)."""
+
+
+class AccessDenied(CamauditError):
+    """The caller may see the object but not do this to it (the web answers 403)."""
+
+
+class AuthError(CamauditError):
+    """Wrong credentials, a disabled account, or too many failed logins (``throttled``)."""
+
+    def __init__(self, message: str, *, throttled: bool = False) -> None:
+        super().__init__(message)
+        self.throttled = throttled

@@ -199,6 +199,7 @@ def _register() -> None:
     from camaudit.cli.kb import kb_app
     from camaudit.cli.lab import lab_app
     from camaudit.cli.scan import scan
+    from camaudit.cli.web import serve, users_app
 
     app.command()(scan)
     app.command()(demo)
@@ -211,6 +212,8 @@ def _register() -> None:
     app.command("unmerge")(unmerge)
     app.add_typer(kb_app, name="kb")
     app.add_typer(lab_app, name="lab")
+    app.command()(serve)
+    app.add_typer(users_app, name="users")
 
 
 _register()
