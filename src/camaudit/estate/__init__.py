@@ -1,14 +1,14 @@
 """The estate as one caller sees it (:class:`ScopedEstate`), with the queries, filters, scan
 scopes and the asset accessor behind the web pages and the JSON API."""
 
-from camaudit.estate.asset import AssetInfo, asset_info
+from camaudit.estate.asset import AssetLabel, asset_info
 from camaudit.estate.filters import DeviceFilter, family
 from camaudit.estate.queries import EvidenceInfo, HistoryEntry, OrgRef
 from camaudit.estate.scoped import DeviceDetail, PolicyGroup, ScopedEstate
 from camaudit.estate.scopes import ScanScope, add_scope
 
 __all__ = [
-    "AssetInfo",
+    "AssetLabel",
     "DeviceDetail",
     "DeviceFilter",
     "EvidenceInfo",

@@ -1,5 +1,4 @@
-"""Where a device is and which asset it is, for display: ONE accessor, so the fields' home
-(``Device.identifiers`` today, dedicated asset fields later) changes in one place."""
+"""Where a device is and which asset it is, for display: one accessor over ``Device.asset``."""
 
 from __future__ import annotations
 
@@ -7,22 +6,14 @@ from dataclasses import dataclass
 
 from camaudit.models import Device
 
-_LOCATION_PARTS = ("location", "building", "zone")
-
 
 @dataclass(frozen=True, slots=True)
-class AssetInfo:
+class AssetLabel:
     asset_id: str | None
     location: str | None
 
 
-def asset_info(device: Device) -> AssetInfo:
-    """The device's asset id and a one-line location (``None`` where nothing says)."""
-    ids = device.identifiers
-
-    def field(name: str) -> str | None:
-        value = getattr(device, name, None) or ids.get(name)
-        return str(value) if value else None
-
-    parts = [p for p in (field(n) for n in _LOCATION_PARTS) if p]
-    return AssetInfo(field("asset_id"), ", ".join(dict.fromkeys(parts)) or None)
+def asset_info(device: Device) -> AssetLabel:
+    """The device's asset id and a one-line location (``None`` where nothing says), from the
+    asset record merged across the device's sources (register, device, network)."""
+    return AssetLabel(device.asset.asset_id, device.asset.where() or None)

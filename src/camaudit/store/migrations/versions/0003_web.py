@@ -1,7 +1,7 @@
 """Web layer: users, memberships, sessions, API tokens, login failures, activity, scan scopes.
 
 Revision ID: 0003_web
-Revises: 0003
+Revises: 0003_asset
 Create Date: 2026-12-06
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_web"
-down_revision = "0003"
+down_revision = "0003_asset"
 branch_labels = None
 depends_on = None
 
