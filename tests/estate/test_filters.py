@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from camaudit.estate import DeviceFilter, asset_info, family
-from camaudit.models import Device, Finding, Identity, Restriction, Severity
+from camaudit.models import AssetClaim, AssetInfo, Device, Finding, Identity, Restriction, Severity
 from camaudit.reports.context import DeviceEntry
 
 
@@ -43,8 +43,15 @@ def test_filters_combine():
     assert DeviceFilter(seen_since=date(2026, 1, 1)).seen_since_dt.tzinfo is UTC
 
 
-def test_asset_accessor_reads_identifiers():
-    e = _entry(ids={"asset_id": "CAM-7", "building": "Town Hall", "zone": "Lobby"})
+def test_asset_accessor_reads_the_merged_asset_record():
+    e = _entry()
+    e.device.asset = AssetInfo(
+        [
+            AssetClaim("asset_id", "CAM-7", "asset_row"),
+            AssetClaim("building", "Town Hall", "asset_row"),
+            AssetClaim("zone", "Lobby", "asset_row"),
+        ]
+    )
     info = asset_info(e.device)
     assert info.asset_id == "CAM-7" and info.location == "Town Hall, Lobby"
     assert asset_info(_entry().device).asset_id is None
