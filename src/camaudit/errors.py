@@ -56,3 +56,7 @@ class ProbeError(CamauditError):
 
 class ReportError(CamauditError):
     """A report could not be produced."""
+
+
+class AccessDeniedError(CamauditError):
+    """The caller's role does not allow this (another body's records, ungranted evidence)."""
