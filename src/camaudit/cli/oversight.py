@@ -229,18 +229,16 @@ def survey(
 
 
 def _print_table(s: RoundSummary) -> None:
-    table = Table(title=f"round {s.round}: {s.asked} bodies asked")
-    for col in ("status", "bodies", "population covered", "population not known", "responses"):
-        table.add_column(col, overflow="fold")
+    """The survey table as plain lines (never wrapped, so it reads the same in a log)."""
+    out = [f"round {s.round}: {s.asked} bodies asked, {s.total_responses} responses"]
+    out.append(f"{'status':<26}{'bodies':>7}  {'population covered':<28}responses")
     for line in s.statuses:
-        table.add_row(
-            line.status.label,
-            str(line.bodies),
-            line.population_text,
-            str(line.population_missing),
-            " ".join(f"#{i}" for i in line.responses),
-        )
-    console.print(table)
+        ids = " ".join(f"#{i}" for i in line.responses)
+        if line.derived:
+            ids += f" (derived from deadline: {', '.join(line.derived)})"
+        out.append(f"{line.status.label:<26}{line.bodies:>7}  {line.population_text:<28}{ids}")
+    for text in out:
+        console.print(text, markup=False, soft_wrap=True)
     if s.not_accounted:
         console.print(f"{s.not_accounted} bodies asked: reply not reported")
     for f in s.flags:

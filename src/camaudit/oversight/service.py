@@ -151,11 +151,9 @@ def send_request(
     keys = [records.body(b).key for b in bodies]
     mailing = {k: addresses[k] for k in keys if smtp and k in addresses}
     recips = records.add_recipients(
-        request_id,
-        keys,
-        sent,
-        channel="email" if mailing else "recorded",
-        addresses=addresses,
+        request_id, [k for k in keys if k in mailing], sent, "email", addresses
+    ) + records.add_recipients(
+        request_id, [k for k in keys if k not in mailing], sent, "recorded", addresses
     )
     emailed = 0
     if smtp and mailing:
