@@ -85,7 +85,7 @@ def test_answers_recorded_and_the_report_matches_the_audits(audited):
         )
         assert rec.check is not None and rec.check.provenance == "signed"
 
-    report = build_report(store, EDITOR, today=date(2026, 12, 6))
+    report = build_report(store, EDITOR, round="2026-11", today=date(2026, 12, 6))
     figures = {b.body.organisation: b for b in report.summary.bodies if b.body}
     for org in ESTATES:
         in_store = len(store.devices(org, restricted=True))
@@ -131,3 +131,24 @@ def test_a_changed_answer_is_refused(audited):
         service.record_response(
             store, EDITOR, req.id, "angus", ResponseStatus.DENIED_PUBLIC, answer=doc
         )
+
+
+def test_answer_checked_against_stored_evidence_once_granted(audited):
+    store, base, truth = audited
+    from camaudit.errors import AccessDeniedError
+
+    req = service.draft_request(store, EDITOR, "check", ["q"], "2026-10")
+    resp = service.record_response(
+        store,
+        EDITOR,
+        req.id,
+        "angus",
+        ResponseStatus.DENIED_PUBLIC,
+        answer=read_answer(base / "angus.json"),
+    ).response
+    with pytest.raises(AccessDeniedError):
+        service.check_answer_evidence(store, EDITOR, resp.id)
+    service.grant_evidence(store, Caller.of_body("angus-clerk", "angus"), "editor")
+    check = service.check_answer_evidence(store, EDITOR, resp.id)
+    assert check.ok and check.cited == check.found > 0
+    assert check.restricted_in_store == truth["Angus Council"]

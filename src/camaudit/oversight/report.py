@@ -183,21 +183,32 @@ def body_rows(s: RoundSummary) -> list[list[Any]]:
     return out
 
 
+#: Shown in device columns of a body that submitted no audit.
+NO_AUDIT = "—"
+
+
 def _body_row(b: BodyFigures) -> list[Any]:
     pop = b.body.population if b.body else None
+    if b.has_audit:
+        cost = _num(b.plan_cost, "{:,.0f}") + (f" {b.plan_currency}" if b.plan_currency else "")
+        figures = [
+            _num(b.devices),
+            _num(b.restricted),
+            _num(b.per_100k, "{:.1f}"),
+            _num(b.share, "{:.0%}"),
+            _num(b.oem_share, "{:.0%}"),
+            _num(b.high_cve_devices),
+            cost,
+        ]
+    else:
+        figures = [NO_AUDIT] * 7
     return [
         b.name,
         (b.body.code if b.body else None) or "",
         b.response.status.label,
         pop.value if pop else NOT_KNOWN,
-        _num(b.devices),
-        _num(b.restricted),
-        _num(b.per_100k, "{:.1f}"),
-        _num(b.share, "{:.0%}"),
-        _num(b.oem_share, "{:.0%}"),
-        _num(b.high_cve_devices),
-        _num(b.plan_cost, "{:,.0f}") + (f" {b.plan_currency}" if b.plan_currency else ""),
-        b.response.provenance or ("no audit" if not b.has_audit else ""),
+        *figures,
+        b.response.provenance or ("" if b.has_audit else "no audit submitted"),
         " | ".join(f.message for f in b.flags),
         f"#{b.response.id}",
     ]
@@ -269,7 +280,7 @@ def render_html(report: OversightReport) -> str:
     return env.get_template("oversight.html").render(
         r=report,
         s=s,
-        charts=[status_chart(s), restricted_chart(s)],
+        charts=[status_chart(s)] + ([restricted_chart(s)] if s.audits() else []),
         body_rows=body_rows(s)[1:],
         not_known=NOT_KNOWN,
         generated=report.generated.strftime("%Y-%m-%d %H:%M UTC"),

@@ -343,3 +343,40 @@ def round_summary(
     recips = [rc for r in requests for rc in records.recipients(r.id)]
     resps = [resp for r in requests for resp in records.responses(r.id)]
     return summarise_round(round, requests, recips, resps, today=today, vendor=vendor)
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceCheck:
+    """A recorded answer checked against the body's stored evidence (needs the body's grant)."""
+
+    response: int
+    cited: int
+    found: int
+    missing: tuple[str, ...]
+    restricted_in_answer: int
+    restricted_in_store: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and self.restricted_in_answer == self.restricted_in_store
+
+
+def check_answer_evidence(store: Store, caller: Caller, response_id: int) -> EvidenceCheck:
+    """Whether every evidence hash the answer cites is in the body's stored evidence, and its
+    restricted count matches the devices stored for the body now."""
+    resp = get_response(store, caller, response_id)
+    if resp.body is None or not resp.answer:
+        raise InputError(f"response {response_id} has no exported answer to check")
+    rows = body_evidence(store, caller, resp.body.key)
+    stored = {ev.sha256 for _, ev in rows}
+    cited = {h for d in resp.answer.get("devices") or [] for h in d.get("evidence") or []}
+    org = resp.body.organisation
+    in_store = len(store.devices(org, restricted=True)) if org else 0
+    return EvidenceCheck(
+        response_id,
+        len(cited),
+        len(cited & stored),
+        tuple(sorted(cited - stored)),
+        int((resp.answer.get("restricted") or {}).get("devices", 0)),
+        in_store,
+    )
