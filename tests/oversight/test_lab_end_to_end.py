@@ -61,7 +61,9 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, P
         yield store, base, truth
 
 
-def test_answers_recorded_and_the_report_matches_the_audits(audited):
+@pytest.fixture(scope="module")
+def recorded(audited):
+    """The oversight user's request to the three bodies and their signed answers, recorded."""
     store, base, truth = audited
     req = service.draft_request(
         store,
@@ -73,7 +75,8 @@ def test_answers_recorded_and_the_report_matches_the_audits(audited):
     service.send_request(
         store, EDITOR, req.id, [k for k, _, _ in ESTATES.values()], sent=date(2026, 11, 2)
     )
-    for _org, (key, _mix, status) in ESTATES.items():
+    checks = []
+    for key, _mix, status in ESTATES.values():
         rec = service.record_response(
             store,
             EDITOR,
@@ -83,8 +86,13 @@ def test_answers_recorded_and_the_report_matches_the_audits(audited):
             received=date(2026, 11, 20),
             answer=read_answer(base / f"{key}.json"),
         )
-        assert rec.check is not None and rec.check.provenance == "signed"
+        checks.append(rec.check)
+    return store, base, truth, checks
 
+
+def test_answers_recorded_and_the_report_matches_the_audits(recorded):
+    store, base, truth, checks = recorded
+    assert all(c is not None and c.provenance == "signed" for c in checks)
     report = build_report(store, EDITOR, round="2026-11", today=date(2026, 12, 6))
     figures = {b.body.organisation: b for b in report.summary.bodies if b.body}
     for org in ESTATES:
@@ -152,3 +160,14 @@ def test_answer_checked_against_stored_evidence_once_granted(audited):
     check = service.check_answer_evidence(store, EDITOR, resp.id)
     assert check.ok and check.cited == check.found > 0
     assert check.restricted_in_store == truth["Angus Council"]
+
+
+def test_totals_over_submitted_audits(recorded):
+    store, _base, truth, _ = recorded
+    report = build_report(store, EDITOR, round="2026-11", today=date(2026, 12, 6))
+    t = report.summary.audit_totals()
+    assert t["bodies"] == 3
+    assert t["restricted"] == sum(truth.values())
+    # per 100k only over bodies with a sourced population (Fife), the others counted as left out
+    assert t["per_100k_bodies"] == 1 and t["per_100k_population_missing"] == 2
+    assert t["replacement_cost"] is not None and t["replacement_cost"] > 0

@@ -184,6 +184,34 @@ class RoundSummary:
     def audits(self) -> list[BodyFigures]:
         return [b for b in self.bodies if b.has_audit]
 
+    def audit_totals(self) -> dict[str, Any]:
+        """Totals over the bodies that submitted an audit (with the responses behind them)."""
+        audits = self.audits()
+        devices = sum(b.devices or 0 for b in audits)
+        restricted = sum(b.restricted or 0 for b in audits)
+        oem = sum(b.oem_restricted or 0 for b in audits)
+        with_pop = [b for b in audits if b.body and b.body.population]
+        residents = sum(b.body.population.value for b in with_pop if b.body and b.body.population)
+        restricted_pop = sum(b.restricted or 0 for b in with_pop)
+        costs = [b for b in audits if b.plan_cost is not None]
+        currencies = sorted({b.plan_currency for b in costs if b.plan_currency})
+        return {
+            "bodies": len(audits),
+            "devices": devices,
+            "restricted": restricted,
+            "share_of_estate": round(restricted / devices, 4) if devices else None,
+            "oem_label_share": round(oem / restricted, 4) if restricted else None,
+            "high_cve_devices": sum(b.high_cve_devices or 0 for b in audits),
+            "restricted_per_100k": (
+                round(restricted_pop * PER / residents, 2) if residents else None
+            ),
+            "per_100k_bodies": len(with_pop),
+            "per_100k_population_missing": len(audits) - len(with_pop),
+            "replacement_cost": sum(b.plan_cost or 0.0 for b in costs) if costs else None,
+            "replacement_currency": currencies[0] if len(currencies) == 1 else None,
+            "responses": [b.response.id for b in audits],
+        }
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "round": self.round,
@@ -194,6 +222,7 @@ class RoundSummary:
             "pending": self.pending,
             "bodies": [b.to_dict() for b in self.bodies],
             "flags": [f.to_dict() for f in self.flags],
+            "audit_totals": self.audit_totals(),
             "vendor": self.vendor,
         }
 
