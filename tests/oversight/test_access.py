@@ -89,3 +89,11 @@ def test_oversight_reads_raw_evidence_only_once_the_body_grants_it(store, record
         service.body_evidence(store, EDITOR, "fife")
     with pytest.raises(AccessDeniedError):
         service.grant_evidence(store, EDITOR, "editor")  # only the body can grant
+
+
+def test_organisation_maps_to_its_body(store, recorded):
+    body = service.body_of_organisation(store, "Fife Council")
+    assert body is not None and body.key == "fife"
+    assert service.body_of_organisation(store, "Nobody") is None
+    assert [r.title for r in service.list_requests(store, FIFE)] == ["CCTV makers"]
+    assert service.list_requests(store, Caller.of_body("x", "angus")) == []

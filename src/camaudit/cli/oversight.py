@@ -70,6 +70,34 @@ def request(
     console.print(f"request {r.id} drafted (round {r.round}, {len(r.questions)} questions)")
 
 
+@oversight_app.command("requests")
+def requests(
+    db: DbOpt = None,
+    user: UserOpt = None,
+    body_user: AsBodyOpt = None,
+) -> None:
+    """The information requests you may see (a body's user: those sent to their body)."""
+    with open_store(db) as store:
+        rows = service.list_requests(store, caller(user, body_user))
+    for r in rows:
+        console.print(f"{r.id}\t{r.round}\t{r.title}\t({len(r.questions)} questions)", markup=False)
+
+
+@oversight_app.command("attachment")
+def attachment(
+    attachment_id: Annotated[int, typer.Argument(help="Attachment id (see responses --json).")],
+    output: Annotated[Path, typer.Option("--output", "-o")],
+    db: DbOpt = None,
+    user: UserOpt = None,
+    body_user: AsBodyOpt = None,
+) -> None:
+    """Save a response's attachment (same access rule as the response)."""
+    with open_store(db) as store:
+        name, data = service.get_attachment(store, caller(user, body_user), attachment_id)
+    output.write_bytes(data)
+    console.print(f"wrote {output} ({name}, {len(data)} bytes)")
+
+
 @oversight_app.command("send")
 def send(
     request_id: Annotated[int, typer.Argument(help="Request id.")],

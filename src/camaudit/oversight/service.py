@@ -85,6 +85,13 @@ def list_bodies(store: Store, caller: Caller) -> list[Body]:
     return Records(store).bodies()
 
 
+def body_of_organisation(store: Store, organisation: str) -> Body | None:
+    """The body linked to a camaudit organisation (how the web maps a member of an
+    organisation to ``Caller.of_body``), or None."""
+    hits = [b for b in Records(store).bodies() if b.organisation == organisation]
+    return hits[0] if len(hits) == 1 else None
+
+
 def link_body(store: Store, caller: Caller, body: str, organisation: str | None) -> Body:
     """Link a body to the camaudit organisation its audits are stored under."""
     _oversight_only(caller, "link bodies to organisations")
