@@ -192,7 +192,7 @@ class Records:
                     unmatched.append(p)
                     continue
                 seen.add(row.id)
-                self._set_population(row, Population(p.value, vintage, source, "H"))
+                self._set_population(row, Population(p.value, vintage, source))
                 updated.append(row.key)
             missing = tuple(sorted(r.key for r in rows if r.id not in seen))
         return PopulationImport(vintage, source, tuple(updated), tuple(unmatched), missing)
@@ -340,8 +340,15 @@ class Records:
             rid = row.id
         return self.response(rid)
 
-    def responses(self, request_id: int | None = None, body: str | None = None) -> list[Response]:
+    def responses(
+        self,
+        request_id: int | None = None,
+        body: str | None = None,
+        response_id: int | None = None,
+    ) -> list[Response]:
         q = select(ResponseRow, BodyRow).outerjoin(BodyRow, BodyRow.id == ResponseRow.body_id)
+        if response_id is not None:
+            q = q.where(ResponseRow.id == response_id)
         if request_id is not None:
             q = q.where(ResponseRow.request_id == request_id)
         if body is not None:
@@ -379,10 +386,10 @@ class Records:
             ]
 
     def response(self, response_id: int) -> Response:
-        for r in self.responses():
-            if r.id == response_id:
-                return r
-        raise InputError(f"no response {response_id}")
+        found = self.responses(response_id=response_id)
+        if not found:
+            raise InputError(f"no response {response_id}")
+        return found[0]
 
     def attachment(self, attachment_id: int) -> tuple[int, str, bytes]:
         """``(response id, filename, bytes)`` of an attachment."""

@@ -10,7 +10,6 @@ and the responses are listed at the end (with their answer hashes and provenance
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from camaudit.oversight.service import list_responses, round_summary, rounds
 from camaudit.oversight.types import Caller, Response
 from camaudit.reports.charts import BarRow, Chart, Segment
 from camaudit.reports.context import redact_url
+from camaudit.reports.tabular import guard_formula
 from camaudit.store import Store
 
 FORMATS = ("html", "pdf", "csv", "xlsx", "json")
@@ -214,56 +214,79 @@ def _body_row(b: BodyFigures) -> list[Any]:
     ]
 
 
-def write_csv(path: Path, report: OversightReport) -> None:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    s = report.summary
-    w.writerow([f"round {s.round}", f"asked {s.asked}", f"not accounted {s.not_accounted}"])
-    for table, rows in (("statuses", status_rows(s)), ("bodies", body_rows(s))):
-        w.writerow([])
-        w.writerow([table])
-        w.writerows(rows)
-    path.write_text(buf.getvalue(), encoding="utf-8")
+def flag_rows(s: RoundSummary) -> list[list[Any]]:
+    return [["response", "body", "kind", "message"]] + [
+        [f"#{f.response}", f.body, f.kind, f.message] for f in s.flags
+    ]
 
 
-def write_xlsx(path: Path, report: OversightReport) -> None:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    sheets = {
-        "Statuses": status_rows(report.summary),
-        "Bodies": body_rows(report.summary),
-        "Flags": [["response", "body", "kind", "message"]]
-        + [[f.response, f.body, f.kind, f.message] for f in report.summary.flags],
-        "Responses": [["id", "body", "status", "received", "provenance", "answer sha256", "text"]]
-        + [
+def response_rows(report: OversightReport) -> list[list[Any]]:
+    out: list[list[Any]] = [
+        [
+            "response",
+            "body",
+            "status",
+            "exemption",
+            "received",
+            "provenance",
+            "answer sha256",
+            "attachments (sha256)",
+            "source",
+            "text",
+        ]
+    ]
+    for r in report.responses:
+        out.append(
             [
-                r.id,
+                f"#{r.id}",
                 r.body_name,
                 r.status.label,
+                r.exemption or "",
                 r.received.isoformat() if r.received else "",
                 r.provenance or "",
                 r.answer_sha256 or "",
+                " ".join(f"{a.filename}:{a.sha256}" for a in r.attachments),
+                r.source or "",
                 r.text,
             ]
-            for r in report.responses
-        ],
+        )
+    return out
+
+
+def _tables(report: OversightReport) -> dict[str, list[list[Any]]]:
+    s = report.summary
+    return {
+        "Statuses": status_rows(s),
+        "Bodies": body_rows(s),
+        "Flags": flag_rows(s),
+        "Responses": response_rows(report),
     }
-    first = True
-    for title, rows in sheets.items():
-        ws = wb.active if first else wb.create_sheet()
+
+
+def write_csv(path: Path, report: OversightReport) -> None:
+    """One CSV with a section per table (a title row, then a header); formulas neutralised."""
+    s = report.summary
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow([f"round {s.round}", f"asked {s.asked}", f"not accounted {s.not_accounted}"])
+        for title, rows in _tables(report).items():
+            w.writerow([])
+            w.writerow([title.lower()])
+            w.writerows([[guard_formula(c) for c in row] for row in rows])
+
+
+def write_xlsx(path: Path, report: OversightReport) -> None:
+    """A workbook with one sheet per table; formulas neutralised."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for n, (title, rows) in enumerate(_tables(report).items()):
+        ws = wb.active if n == 0 else wb.create_sheet()
         assert ws is not None
         ws.title = title
-        first = False
         for row in rows:
-            ws.append([_cell(v) for v in row])
+            ws.append([guard_formula(c) for c in row])
     wb.save(path)
-
-
-def _cell(v: Any) -> Any:
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
-        return "'" + v  # never a formula
-    return v
 
 
 def render_html(report: OversightReport) -> str:
