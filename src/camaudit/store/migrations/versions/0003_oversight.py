@@ -1,7 +1,7 @@
 """Oversight records: bodies, information requests, recipients, responses, attachments, grants.
 
 Revision ID: 0003_oversight
-Revises: 0002
+Revises: 0003 (main's head at rebase time; was 0002)
 Create Date: 2026-12-06
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_oversight"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
