@@ -47,6 +47,13 @@ def test_change_between_rounds_and_derived_no_response(store, two_rounds):
     # before the deadline it is pending instead
     early = build_report(store, EDITOR, today=date(2026, 1, 20))
     assert early.summary.pending == ["angus"]
+    [(name, due)] = early.summary.open_deadlines
+    assert name == "Angus" and due.due == date(2026, 2, 2) and due.state == "waiting"
+    assert (
+        build_report(store, EDITOR, today=date(2026, 1, 28))
+        .summary.open_deadlines[0][1]
+        .reminder_due
+    )
 
 
 def test_every_format_is_written_and_safe(store, two_rounds, tmp_path):

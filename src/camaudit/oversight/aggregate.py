@@ -13,7 +13,7 @@ from typing import Any
 
 from camaudit.oversight.bodies import NOT_KNOWN, Body
 from camaudit.oversight.types import NOT_NAMED, InfoRequest, Recipient, Response, ResponseStatus
-from camaudit.oversight.workdays import HOLIDAY_CAVEAT, foi_deadline
+from camaudit.oversight.workdays import HOLIDAY_CAVEAT, Deadline, foi_deadline
 
 PER = 100_000
 
@@ -176,6 +176,8 @@ class RoundSummary:
     pending: list[str]
     flags: list[Flag]
     vendor: str
+    #: Bodies asked that have not answered by name: (body name, deadline) — reminders, overdue.
+    open_deadlines: list[tuple[str, Deadline]] = field(default_factory=list)
 
     @property
     def total_responses(self) -> int:
@@ -223,6 +225,7 @@ class RoundSummary:
             "bodies": [b.to_dict() for b in self.bodies],
             "flags": [f.to_dict() for f in self.flags],
             "audit_totals": self.audit_totals(),
+            "open_deadlines": [{"body": n, **d.to_dict()} for n, d in self.open_deadlines],
             "vendor": self.vendor,
         }
 
@@ -379,6 +382,9 @@ def summarise_round(
         else:
             not_accounted += 1
     not_accounted = max(0, not_accounted - len(unnamed))
+    open_deadlines = [
+        (rc.body.name, foi_deadline(rc.sent, today)) for rc in silent if rc.sent is not None
+    ]
     flags = [f for b in bodies for f in b.flags]
     return RoundSummary(
         round,
@@ -390,6 +396,7 @@ def summarise_round(
         sorted(pending),
         flags,
         vendor,
+        sorted(open_deadlines, key=lambda x: (x[1].due, x[0])),
     )
 
 
