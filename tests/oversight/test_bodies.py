@@ -96,6 +96,8 @@ def _nrs_like_rows() -> list[list[object]]:
         [],
         ["Area code", "Area name", "Sex", "All ages", "0", "1"],
         ["S92000003", "Scotland", "Persons", "6,000,000", "1", "2"],
+        ["S08000030", "Grampian", "Persons", "590,000", "1", "2"],
+        ["S08000029", "Fife", "Persons", "999,999", "1", "2"],  # the health board, not the council
         ["S12000033", "Aberdeen City", "Persons", "230,000", "1", "2"],
         ["S12000033", "Aberdeen City", "Females", "115,000", "1", "2"],
         ["", "Perth & Kinross Council", "Persons", 150001, "1", "2"],
@@ -117,7 +119,7 @@ def test_population_table_from_xlsx(tmp_path, store):
     assert table.vintage == "mid-2031" and table.sheet == "Table 1"
     result = service.import_population(store, EDITOR, path)
     assert set(result.updated) == {"aberdeen-city", "perth-and-kinross"}
-    assert {r.name for r in result.unmatched} == {"Scotland", "Nowhere"}
+    assert {r.name for r in result.unmatched} == {"Scotland", "Nowhere", "Grampian", "Fife"}
     aberdeen = next(b for b in service.list_bodies(store, EDITOR) if b.key == "aberdeen-city")
     assert aberdeen.population is not None
     assert aberdeen.population.value == 230_000  # the Persons row, not Females

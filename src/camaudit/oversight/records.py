@@ -183,10 +183,14 @@ class Records:
             for r in rows:
                 by_name.setdefault(name_key(r.name), []).append(r)
             seen: set[int] = set()
-            for p in table.rows:
-                row = by_code.get(p.code) if p.code else None
-                if row is None and p.name:
-                    hits = by_name.get(name_key(p.name), [])
+            # rows with a code match by code only (a health board "Fife", S08..., is not the
+            # council area "Fife", S12...); rows without one by name, after every coded row
+            ordered = [p for p in table.rows if p.code] + [p for p in table.rows if not p.code]
+            for p in ordered:
+                if p.code:
+                    row = by_code.get(p.code)
+                else:
+                    hits = by_name.get(name_key(p.name or ""), [])
                     row = hits[0] if len(hits) == 1 else None
                 if row is None or row.id in seen:
                     unmatched.append(p)
