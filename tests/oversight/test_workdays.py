@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from camaudit.oversight.workdays import (
     add_working_days,
     bank_holidays,
     easter,
     foi_deadline,
+    is_working_day,
     working_days_between,
 )
 
@@ -46,3 +50,11 @@ def test_deadline_states_and_reminders():
     assert foi_deadline(sent, date(2025, 4, 1)).state == "overdue"
     assert foi_deadline(sent, date(2025, 4, 10), answered=date(2025, 4, 2)).state == "answered late"
     assert foi_deadline(sent, date(2025, 4, 10), answered=date(2025, 3, 20)).state == "answered"
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)), st.integers(1, 60))
+def test_deadline_is_a_working_day_exactly_n_working_days_later(start, n):
+    due = add_working_days(start, n)
+    assert is_working_day(due)
+    assert working_days_between(start, due) == n
+    assert len(bank_holidays(start.year)) >= 9
