@@ -53,7 +53,7 @@ def test_a_body_admin_sees_only_their_own_body_and_records_a_signed_answer(
     assert "Information requests to Fife" in page.text and "CCTV makers 2026" in page.text
     assert "MORAY-SECRET" not in page.text
     assert "Police Scotland camera estate" not in page.text  # a request not sent to Fife
-    assert c.get("/oversight/report.json").status_code == 403  # no aggregates for a body
+    assert c.get("/oversight/report.json").status_code == 404  # no aggregates for a body
 
     doc = api.export_answer(app_store, tmp_path / "a.json", ORG_A)
     r = c.post(

@@ -83,7 +83,7 @@ def overview(request: Request, caller: HtmlCaller, round: str = "") -> Response:
 def report_file(request: Request, fmt: str, caller: HtmlCaller, round: str = "") -> Response:
     store = get_store(request)
     who, _ = oversight_caller(store, caller.principal)
-    if fmt not in FORMATS:
+    if fmt not in FORMATS or who.body is not None:  # the aggregates are the oversight role's
         raise NotFoundError("not found")
     report = build_report(store, who, round=round or None, today=utcnow().date())
     if fmt == "html":
@@ -114,6 +114,8 @@ async def respond(
 ) -> Response:
     store = get_store(request)
     who, org = oversight_caller(store, caller.principal)
+    if who.body is not None and request_id not in {r.id for r in service.list_requests(store, who)}:
+        raise NotFoundError("not found")  # a request not sent to this body: not even its title
     if who.body is None or org is None or not caller.principal.can(org, Capability.ADMIN):
         raise AccessDenied("only an administrator of the body's organisation records its answer")
     doc = None
