@@ -300,3 +300,54 @@ def report(
         "question": question,
     }
     return write_report(fmt, path, devices, findings, meta)
+
+
+def export_answer(
+    store: Store,
+    path: str | Path,
+    org: str,
+    *,
+    signing_key: str | Path | None = None,
+    hmac_secret: bytes | None = None,
+    vendor: str = "Hikvision",
+    question: str | None = None,
+    costs: str | Path | None = None,
+) -> dict[str, Any]:
+    """Assess ``org``'s estate and write its information-request answer as signed JSON.
+
+    The document (``camaudit-answer/1``, see :mod:`camaudit.reports.answer_json`) carries the
+    answer text, the counts, restricted devices, high-severity CVE exposure, the replacement
+    plan and the evidence hashes; it is signed with the Ed25519 key at ``signing_key`` or an
+    HMAC-SHA256 ``hmac_secret`` (else only hashed). Returns the document written.
+    """
+    import json
+
+    from camaudit.reports.answer_json import (
+        build_answer,
+        load_private_key,
+        sign_ed25519,
+        sign_hmac,
+    )
+    from camaudit.reports.context import build_report_data
+
+    if org not in store.organisations():
+        raise InputError(f"no organisation {org!r} in the store")
+    assessment = assess_store(store, org=org, costs=costs)
+    meta: dict[str, Any] = {
+        "org": org,
+        "audits": [a.id for a in store.audits(org)],
+        "vendor": vendor,
+        "question": question,
+    }
+    data = build_report_data(store.devices(org), store.findings(org), meta)
+    doc = build_answer(data, assessment.plan.to_dict())
+    if signing_key is not None:
+        doc = sign_ed25519(doc, load_private_key(Path(signing_key)))
+    elif hmac_secret is not None:
+        doc = sign_hmac(doc, hmac_secret)
+    out = Path(path)
+    try:
+        out.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+    return doc

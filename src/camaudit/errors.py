@@ -72,3 +72,7 @@ class AuthError(CamauditError):
     def __init__(self, message: str, *, throttled: bool = False) -> None:
         super().__init__(message)
         self.throttled = throttled
+
+
+#: The oversight API raises this for another body's records or ungranted evidence (web: 403/404).
+AccessDeniedError = AccessDenied

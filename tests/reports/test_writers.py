@@ -11,7 +11,16 @@ from camaudit.reports import FORMATS, SUFFIXES, write_report
 
 
 def test_format_names():
-    assert set(FORMATS) == {"html", "pdf", "csv", "xlsx", "json", "cyclonedx", "answer"}
+    assert set(FORMATS) == {
+        "html",
+        "pdf",
+        "csv",
+        "xlsx",
+        "json",
+        "cyclonedx",
+        "answer",
+        "answer-json",
+    }
     assert set(SUFFIXES) == set(FORMATS)
 
 

@@ -82,3 +82,32 @@ def test_migrations_and_store_on_postgres(pg_url):
         assert store.devices("PG Council", restricted=True)[0].key == "mac:c4:2f:90:00:00:09"
     with Store.open(pg_url) as again:  # re-opening runs no migration twice
         assert again.count_evidence() == 1
+
+
+def test_oversight_records_on_postgres(pg_url, tmp_path):
+    from datetime import date
+
+    from camaudit.oversight import service
+    from camaudit.oversight.survey import SHIPPED_SURVEYS, load_survey
+    from camaudit.oversight.types import Caller, ResponseStatus
+
+    editor = Caller.oversight("editor")
+    with Store.open(pg_url) as store:
+        service.load_reference_bodies(store, editor)
+        loaded = load_survey(store, editor, SHIPPED_SURVEYS["scotland-2025-01"])
+        att = tmp_path / "reply.pdf"
+        att.write_bytes(b"%PDF-1.4 reply")
+        service.record_response(
+            store,
+            editor,
+            loaded.requests[0].id,
+            "fife",
+            ResponseStatus.REFUSED,
+            exemption="s.31",
+            attachments=[att],
+        )
+        s = service.round_summary(
+            store, editor, "2025-01", today=date(2025, 2, 1), request_ids=[loaded.requests[0].id]
+        )
+        counts = {line.status: line.bodies for line in s.statuses}
+        assert counts[ResponseStatus.CONFIRMED] == 9 and counts[ResponseStatus.REFUSED] == 1

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from camaudit.accounts import create_token
 from camaudit.web.jobs import Job
 from camaudit.web.routing import route_table
-from tests.web.conftest import ORG_B, REGISTER, csrf_of, sign_in
+from tests.web.conftest import ORG_A, ORG_B, REGISTER, csrf_of, sign_in
 
 #: Routes that name no object (nothing of B's to ask for by URL).
 NO_OBJECT = {
@@ -35,6 +35,8 @@ NO_OBJECT = {
     ("GET", "/findings"),
     ("GET", "/import"),
     ("GET", "/login"),
+    ("GET", "/oversight"),
+    ("GET", "/oversight/report.{fmt}"),  # the oversight role's aggregates (fmt: a format)
     ("GET", "/reports"),
     ("GET", "/scan"),
     ("POST", "/account/tokens"),
@@ -45,6 +47,10 @@ NO_OBJECT = {
 FORM_OBJECT = {
     ("POST", "/import"): lambda ids: {"org_id": ids["org_id"], "fmt": "register"},
     ("POST", "/scan"): lambda ids: {"scope_id": ids["scope_id"]},
+    ("POST", "/oversight/respond"): lambda ids: {
+        "request_id": ids["request_id"],
+        "status": "confirmed",
+    },
 }
 #: Valid bodies, so that validation (422) cannot answer before the access check does.
 BODIES = {
@@ -65,7 +71,9 @@ def b_ids(app, app_store, estate) -> dict[str, str]:
     token, _ = create_token(app_store, bob.id, "bob's token")
     job = app.state.jobs.start(Job("b0b0b0b0", "import", ORG_B, "bob", "x"), lambda j: None)
     app.state.jobs.wait(job.id)
+    request_id = _request_sent_only_to_b(app_store)
     return {
+        "request_id": str(request_id),
         "device_id": str(estate.devices[ORG_B][0]),
         "evidence_id": str(estate.evidence[ORG_B][0]),
         "audit_id": str(estate.audits[ORG_B][0]),
@@ -77,6 +85,22 @@ def b_ids(app, app_store, estate) -> dict[str, str]:
         "username": "bob",
         "fmt": "csv",
     }
+
+
+def _request_sent_only_to_b(store) -> int:
+    """An information request sent to B's body only (A's organisation is a body too)."""
+    from datetime import date
+
+    from camaudit.oversight import service
+    from camaudit.oversight.types import Caller
+
+    editor = Caller.oversight("olga")
+    service.load_reference_bodies(store, editor)
+    service.link_body(store, editor, "fife", ORG_A)
+    service.link_body(store, editor, "moray", ORG_B)
+    req = service.draft_request(store, editor, "to B only", ["q?"], "test")
+    service.send_request(store, editor, req.id, ["moray"], sent=date(2026, 1, 5))
+    return req.id
 
 
 def _routes(app) -> list[tuple[str, str]]:

@@ -194,10 +194,12 @@ def rebuild(db: DbOpt = None, org: OrgOpt = None) -> None:
 def _register() -> None:
     from camaudit.cli.assess import assess, audits, diff, site
     from camaudit.cli.asset import reconcile_cmd, unmerge
+    from camaudit.cli.bodies import bodies_app
     from camaudit.cli.demo import demo
     from camaudit.cli.importing import import_
     from camaudit.cli.kb import kb_app
     from camaudit.cli.lab import lab_app
+    from camaudit.cli.oversight import answer_app, oversight_app
     from camaudit.cli.scan import scan
     from camaudit.cli.web import serve, users_app
 
@@ -214,6 +216,9 @@ def _register() -> None:
     app.add_typer(lab_app, name="lab")
     app.command()(serve)
     app.add_typer(users_app, name="users")
+    app.add_typer(bodies_app, name="bodies")
+    app.add_typer(oversight_app, name="oversight")
+    app.add_typer(answer_app, name="answer")
 
 
 _register()

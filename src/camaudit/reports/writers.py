@@ -2,8 +2,9 @@
 
 Formats: ``html`` (self-contained page), ``pdf`` (WeasyPrint), ``csv`` (one row per device),
 ``xlsx`` (workbook), ``json`` (devices with their findings), ``cyclonedx`` (CycloneDX 1.6
-hardware BOM) and ``answer`` (a plain-language reply to an information request about
-``meta["vendor"]``). Writers of formats with heavy dependencies import them on first use.
+hardware BOM), ``answer`` (a plain-language reply to an information request about
+``meta["vendor"]``) and ``answer-json`` (the same answer as data, hashed, signed with
+``meta["signing_key"]`` when given). Writers of formats with heavy dependencies import them on first use.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from camaudit.errors import InputError, ReportError
 from camaudit.models import Device, Finding
+from camaudit.reports.answer_json import write_answer_json
 from camaudit.reports.answer_report import write_answer
 from camaudit.reports.csv_report import CSV_COLUMNS, write_csv
 from camaudit.reports.html_report import write_html
@@ -64,6 +66,7 @@ FORMATS: dict[str, Writer] = {
     "json": write_json,
     "cyclonedx": write_cyclonedx,
     "answer": write_answer,
+    "answer-json": write_answer_json,
 }
 #: The usual file name ending of each format.
 SUFFIXES = {
@@ -74,6 +77,7 @@ SUFFIXES = {
     "json": ".json",
     "cyclonedx": ".cdx.json",
     "answer": ".md",
+    "answer-json": ".answer.json",
 }
 
 

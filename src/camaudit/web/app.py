@@ -17,7 +17,16 @@ from camaudit.errors import AccessDenied, CamauditError, InputError, NotFoundErr
 from camaudit.store import Store
 from camaudit.web.deps import CsrfRefused, LoginRequired, optional_caller
 from camaudit.web.jobs import JobManager
-from camaudit.web.routes import admin, api_estate, api_ops, audits, auth, estate, operate
+from camaudit.web.routes import (
+    admin,
+    api_estate,
+    api_ops,
+    audits,
+    auth,
+    estate,
+    operate,
+    oversight,
+)
 from camaudit.web.security import HEADERS
 from camaudit.web.templating import render
 
@@ -59,7 +68,7 @@ def create_app(
     app.state.https = https
     app.state.jobs = jobs or JobManager()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, estate, audits, operate, admin, api_estate, api_ops):
+    for module in (auth, estate, audits, operate, admin, api_estate, api_ops, oversight):
         app.include_router(module.router)
 
     @app.middleware("http")

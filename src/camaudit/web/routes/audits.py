@@ -27,6 +27,7 @@ MEDIA = {
     "json": "application/json",
     "cyclonedx": "application/vnd.cyclonedx+json",
     "answer": "text/markdown",
+    "answer-json": "application/json",
 }
 
 

@@ -1,0 +1,1 @@
+"""Oversight across organisations: public bodies, information requests, responses, aggregates."""
