@@ -198,6 +198,7 @@ def _register() -> None:
     from camaudit.cli.kb import kb_app
     from camaudit.cli.lab import lab_app
     from camaudit.cli.scan import scan
+    from camaudit.cli.sensors import centre_app, jobs_app, sensor_app
 
     app.command()(scan)
     app.command()(demo)
@@ -208,6 +209,9 @@ def _register() -> None:
     app.command()(site)
     app.add_typer(kb_app, name="kb")
     app.add_typer(lab_app, name="lab")
+    app.add_typer(sensor_app, name="sensor")
+    app.add_typer(centre_app, name="centre")
+    app.add_typer(jobs_app, name="jobs")
 
 
 _register()
