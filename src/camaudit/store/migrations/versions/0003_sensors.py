@@ -1,7 +1,7 @@
 """Site sensors and the scan jobs dispatched to them.
 
 Revision ID: 0003_sensors
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-06
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_sensors"
-down_revision = "0002"
+down_revision = "0003"  # after main's 0003 (truncated evidence); the lead may re-chain
 branch_labels = None
 depends_on = None
 
