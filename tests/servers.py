@@ -21,7 +21,9 @@ import pytest
 
 @contextlib.contextmanager
 def redis_server() -> Iterator[tuple[str, Path]]:
-    """A redis-server on a Unix socket; yields (url, socket path)."""
+    """A redis-server on a Unix socket, persisting every write (as the centre's should, so a
+    restart loses no queued message); yields (url, socket path). A test that stops it with
+    :func:`stop_redis` and starts it with :func:`restart_redis` must leave one running."""
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
     if not Path(binary).exists():
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
@@ -29,59 +31,51 @@ def redis_server() -> Iterator[tuple[str, Path]]:
     base = Path(tempfile.mkdtemp(prefix="camaudit-redis-"))
     sock = base / "redis.sock"
     proc = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            "0",
-            "--unixsocket",
-            str(sock),
-            "--unixsocketperm",
-            "777",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(base),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        _redis_command(sock), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    _RUNNING[sock] = proc
     try:
-        deadline = time.monotonic() + 20
-        while not sock.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.05)  # polling for the socket file, not a race
+        _wait_socket(sock, proc)
         yield f"unix://{sock}", sock
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        current = _RUNNING.pop(sock, proc)
+        current.terminate()
+        current.wait(timeout=20)
         shutil.rmtree(base, ignore_errors=True)
 
 
-def restart_redis(sock: Path) -> subprocess.Popen[bytes]:
-    """Start a redis-server on an existing socket path again (after a test stopped one)."""
+_RUNNING: dict[Path, subprocess.Popen[bytes]] = {}
+
+
+def _wait_socket(sock: Path, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 20
+    while not sock.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("redis-server did not start")
+        time.sleep(0.05)  # polling for the socket file, not a race
+
+
+def stop_redis(sock: Path) -> None:
+    proc = _RUNNING[sock]
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def _redis_command(sock: Path) -> list[str]:
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    return subprocess.Popen(
-        [
-            binary,
-            "--port",
-            "0",
-            "--unixsocket",
-            str(sock),
-            "--unixsocketperm",
-            "777",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(sock.parent),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return [
+        binary, "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "777",
+        "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", str(sock.parent),
+    ]  # fmt: skip
+
+
+def restart_redis(sock: Path) -> None:
+    """Start the redis-server of ``sock`` again (after :func:`stop_redis`)."""
+    proc = subprocess.Popen(
+        _redis_command(sock), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    _RUNNING[sock] = proc
+    _wait_socket(sock, proc)
 
 
 def _pg_bin() -> Path | None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from sqlalchemy import func, select
 
-from camaudit.errors import InputError
+from camaudit.errors import DatabaseURLError, InputError
 from camaudit.sensors import registry, wire
 from camaudit.store import Store
 from camaudit.store.tables import EvidenceRow
@@ -66,12 +67,31 @@ def handle_report(store: Store, message: dict[str, Any]) -> None:
     logger.info("job %s: %s", done.id, done.status)
 
 
+def open_when_up(db_url: str, stop: threading.Event | None, patience: float = 120.0) -> Store:
+    """Open the central store, waiting (with backoff, up to ``patience`` seconds) while the
+    database is unreachable: a centre may start before its database does."""
+    deadline = time.monotonic() + patience
+    delay = 0.5
+    while True:
+        try:
+            return Store.open(db_url)
+        except DatabaseURLError as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            logger.warning("central database not reachable (%s); retrying in %.1fs", exc, delay)
+            if stop is not None and stop.wait(delay):
+                raise
+            if stop is None:
+                time.sleep(delay)
+            delay = min(10.0, delay * 2)
+
+
 def run_centre(db_url: str, broker_url: str, stop: threading.Event | None = None) -> None:
     """Serve the centre queue until ``stop`` is set."""
     import dramatiq
 
     brk = wire.broker(broker_url)
-    store = Store.open(db_url)
+    store = open_when_up(db_url, stop)
 
     def ingest(message: dict[str, Any]) -> None:
         handle_ingest(store, message)
