@@ -16,10 +16,11 @@ from camaudit.models import Audit, Device, Evidence, Identity
 from camaudit.net.credentials import CredentialStore
 from camaudit.net.ratelimit import RateLimiter
 from camaudit.net.scope import Scope
+from camaudit.pipeline import run_phases
 from camaudit.probes import DEFAULT_PROBES, REGISTRY
 from camaudit.probes.base import ProbeContext, ProbeResult
 from camaudit.reports import write_report
-from camaudit.scan import ScanOptions, ScanPlan, ScanStats, run_phases
+from camaudit.scan import ScanOptions, ScanPlan, ScanStats
 from camaudit.store import DEFAULT_ORG, Store
 from camaudit.store.imports import atomic_import
 from camaudit.store.journal import JobOutcome, ScanJournal
@@ -136,25 +137,42 @@ def scan(
         if on_plan:
             on_plan(total, len(done))
 
+    async def commit(batch: list[JobOutcome]) -> None:
+        started = time.monotonic()
+        # Off the event loop: probes keep running while SQLite/PostgreSQL commits.
+        await asyncio.to_thread(journal.record, batch)
+        stats.journal_seconds += time.monotonic() - started
+
     async def run() -> None:
         pending: list[JobOutcome] = []
         flushed = time.monotonic()
+        writing: asyncio.Task[None] | None = None
         phases = run_phases(
             scan_plan, ctx, options, done=done, known_open=journal.open_ports(), on_total=on_total
         )
-        async for result in phases:
-            stats.add(result)
-            pending.append(
-                JobOutcome(
-                    result.probe, result.ip, result.port or 0, result.status.value, result.evidence
+        try:
+            async for result in phases:
+                stats.add(result)
+                pending.append(
+                    JobOutcome(
+                        result.probe,
+                        result.ip,
+                        result.port or 0,
+                        result.status.value,
+                        result.evidence,
+                    )
                 )
-            )
-            if len(pending) >= _BATCH or time.monotonic() - flushed > _BATCH_SECONDS:
-                journal.record(pending)
-                pending, flushed = [], time.monotonic()
-            if on_result:
-                on_result(result)
-        journal.record(pending)
+                if len(pending) >= _BATCH or time.monotonic() - flushed > _BATCH_SECONDS:
+                    if writing is not None:
+                        await writing  # one commit at a time, in order
+                    writing = asyncio.create_task(commit(pending))
+                    pending, flushed = [], time.monotonic()
+                if on_result:
+                    on_result(result)
+        finally:
+            if writing is not None:
+                await writing
+        await commit(pending)
 
     try:
         _run_loop(run())
@@ -162,7 +180,10 @@ def scan(
         store.finish_audit(audit.id, "interrupted")
         raise
     assert audit.id is not None
+    stats.finish()
+    started = time.monotonic()
     devices = refresh_devices(store, org, audit.id, identifier())
+    stats.identify_seconds = time.monotonic() - started
     store.finish_audit(audit.id, "done")
     return ScanReport(audit, stats, devices, planned)
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from camaudit.net.scope import Scope
 from camaudit.probes import REGISTRY, TCP_PROBES, UDP_PROBES
@@ -30,20 +32,99 @@ class ScanOptions:
     rate: float = 0.0  # connections per second, 0 = unlimited
     timeout: float = 3.0
     max_bytes: int = 256 * 1024
+    #: Hosts between their sweep and their last probe at once (bounds memory on huge scopes).
+    hosts_in_flight: int = 512
+    #: Adaptive timeouts: a host whose sweep measured its round trip gets
+    #: ``clamp(rtt_factor * slowest connect, min_timeout, timeout)`` for its later probes.
+    adaptive: bool = True
+    min_timeout: float = 1.0
+    rtt_factor: float = 50.0
+
+
+#: A result that means "waited for nothing": the time it took was spent waiting on a timeout.
+WAIT_STATUSES = frozenset({ProbeStatus.TIMEOUT, ProbeStatus.NO_RESPONSE})
+
+
+@dataclass(slots=True)
+class PhaseStats:
+    """Where one phase's time went: jobs, summed job time, the part of it spent on jobs that
+    ended on a timeout or silence (waiting), and when its first job started / last one ended."""
+
+    jobs: int = 0
+    busy_seconds: float = 0.0
+    waiting_seconds: float = 0.0
+    first: float | None = None
+    last: float | None = None
+
+    def add(self, result: ProbeResult, now: float) -> None:
+        self.jobs += 1
+        self.busy_seconds += result.elapsed
+        if result.status in WAIT_STATUSES:
+            self.waiting_seconds += result.elapsed
+        start = now - result.elapsed
+        self.first = start if self.first is None else min(self.first, start)
+        self.last = now if self.last is None else max(self.last, now)
+
+    def to_dict(self, origin: float) -> dict[str, float | int]:
+        return {
+            "jobs": self.jobs,
+            "job_seconds": round(self.busy_seconds, 2),
+            "waiting_seconds": round(self.waiting_seconds, 2),
+            "start": round((self.first or origin) - origin, 2),
+            "end": round((self.last or origin) - origin, 2),
+        }
+
+
+#: Phase of a job by probe name (for :class:`ScanStats`).
+def phase_of(probe: str) -> str:
+    if probe == "tcp":
+        return "sweep"
+    return "udp" if probe in UDP_PROBES else "probes"
 
 
 @dataclass(slots=True)
 class ScanStats:
-    """Counts by status, for the end-of-scan summary."""
+    """Counts by status and per-phase timings, for the end-of-scan summary and ``--stats``."""
 
     results: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     evidence: int = 0
+    phases: dict[str, PhaseStats] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+    cpu_started: float = field(default_factory=time.process_time)
+    wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    #: Seconds the journal spent committing batches (off the event loop, in a thread).
+    journal_seconds: float = 0.0
+    #: Seconds spent identifying the scan's devices after the last probe.
+    identify_seconds: float = 0.0
 
     def add(self, result: ProbeResult) -> None:
         self.results += 1
         self.by_status[result.status.value] = self.by_status.get(result.status.value, 0) + 1
         self.evidence += len(result.evidence)
+        phase = self.phases.setdefault(phase_of(result.probe), PhaseStats())
+        phase.add(result, time.monotonic())
+
+    def finish(self) -> None:
+        self.wall_seconds = time.monotonic() - self.started
+        self.cpu_seconds = time.process_time() - self.cpu_started
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "results": self.results,
+            "evidence": self.evidence,
+            "by_status": dict(sorted(self.by_status.items())),
+            "wall_seconds": round(self.wall_seconds, 2),
+            "cpu_seconds": round(self.cpu_seconds, 2),
+            "journal_seconds": round(self.journal_seconds, 2),
+            "identify_seconds": round(self.identify_seconds, 2),
+            "phases": {
+                name: self.phases[name].to_dict(self.started)
+                for name in ("sweep", "udp", "probes")
+                if name in self.phases
+            },
+        }
 
 
 Job = tuple[Probe, str, int]
@@ -111,6 +192,38 @@ class ScanPlan:
         ]
 
 
+def limits(options: ScanOptions, concurrency: int) -> tuple[int, float]:
+    """Jobs in flight for a phase and the last-resort guard per job, given the rate limit.
+
+    With a rate, more jobs in flight than it serves within a timeout would only queue at the
+    limiter; the guard allows a few requests, each its timeout plus limiter waits."""
+    concurrency = max(1, concurrency)
+    queue_wait = 0.0
+    if options.rate > 0:
+        concurrency = min(concurrency, max(1, math.ceil(options.rate * options.timeout * 2)))
+        queue_wait = concurrency / options.rate
+    return concurrency, (options.timeout + queue_wait) * 4 + 1
+
+
+async def run_job(probe: Probe, ip: str, port: int, ctx: ProbeContext, guard: float) -> ProbeResult:
+    """One probe on one endpoint, scope-checked first; never raises (a probe bug, or a probe
+    overrunning its own budget past ``guard`` seconds, fails only this job)."""
+    if ip not in ctx.scope:
+        return ProbeResult(probe.name, ip, port, ProbeStatus.OUT_OF_SCOPE)
+    started = time.monotonic()
+    try:
+        if getattr(probe, "self_bounded", False):  # one wait_for already bounds it
+            return await probe.run(ip, port, ctx)
+        # The probe's own timeouts bound it; this is a last-resort guard.
+        return await asyncio.wait_for(probe.run(ip, port, ctx), guard)
+    except TimeoutError:
+        result = ProbeResult(probe.name, ip, port, ProbeStatus.TIMEOUT, detail="probe overran")
+    except Exception as exc:  # a probe bug must not kill the scan
+        result = ProbeResult(probe.name, ip, port, ProbeStatus.ERROR, detail=repr(exc))
+    result.elapsed = time.monotonic() - started
+    return result
+
+
 async def scan_jobs(
     jobs: Iterable[Job],
     ctx: ProbeContext,
@@ -120,15 +233,7 @@ async def scan_jobs(
     skip: Callable[[Job], bool] | None = None,
 ) -> AsyncIterator[ProbeResult]:
     """Run jobs with bounded concurrency; yield each result as soon as it completes."""
-    scope = ctx.scope
-    concurrency = max(1, concurrency or options.concurrency)
-    queue_wait = 0.0
-    if options.rate > 0:
-        # More jobs in flight than the rate can serve within a timeout only queue at the limiter.
-        concurrency = min(concurrency, max(1, math.ceil(options.rate * options.timeout * 2)))
-        queue_wait = concurrency / options.rate
-    # Last-resort guard per job: a few requests, each bounded by the timeout plus limiter waits.
-    guard = (options.timeout + queue_wait) * 4 + 1
+    concurrency, guard = limits(options, concurrency or options.concurrency)
     global_sem = asyncio.Semaphore(concurrency)
     host_sems: dict[str, asyncio.Semaphore] = {}
     queue: asyncio.Queue[ProbeResult | None] = asyncio.Queue(maxsize=concurrency * 2)
@@ -137,18 +242,7 @@ async def scan_jobs(
         probe, ip, port = job
         host_sem = host_sems.setdefault(ip, asyncio.Semaphore(max(1, options.per_host)))
         async with host_sem:
-            if ip not in scope:
-                await queue.put(ProbeResult(probe.name, ip, port, ProbeStatus.OUT_OF_SCOPE))
-                return
-            try:
-                # The probe's own timeouts bound it; this is a last-resort guard.
-                result = await asyncio.wait_for(probe.run(ip, port, ctx), guard)
-            except TimeoutError:
-                result = ProbeResult(
-                    probe.name, ip, port, ProbeStatus.TIMEOUT, detail="probe overran"
-                )
-            except Exception as exc:  # a probe bug must not kill the scan
-                result = ProbeResult(probe.name, ip, port, ProbeStatus.ERROR, detail=repr(exc))
+            result = await run_job(probe, ip, port, ctx, guard)
         await queue.put(result)
 
     tasks: set[asyncio.Task[None]] = set()
@@ -181,48 +275,3 @@ async def scan_jobs(
             feed.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await feed
-
-
-async def run_phases(
-    scan_plan: ScanPlan,
-    ctx: ProbeContext,
-    options: ScanOptions,
-    *,
-    done: set[JobKey] | None = None,
-    known_open: set[tuple[str, int]] | None = None,
-    on_total: Callable[[int], None] | None = None,
-) -> AsyncIterator[ProbeResult]:
-    """Run the plan's phases, skipping jobs in ``done`` (a resumed scan); yield every result.
-
-    1. TCP sweep of every host (a closed port costs one round trip);
-    2. UDP discovery only to hosts with an open TCP port (a silent UDP target costs a whole
-       timeout, and every camera, recorder and video server has a TCP service);
-    3. TCP probes on the open ports (after discovery, so ONVIF can use WS-Discovery's XAddrs).
-
-    ``known_open`` are (host, port) pairs a previous run of this scan found open; ``on_total``
-    is told the job count as it becomes known.
-    """
-    done = done or set()
-    open_ports = set(known_open or ())
-
-    def todo(jobs: list[Job]) -> list[Job]:
-        return [j for j in jobs if (j[0].name, j[1], j[2]) not in done]
-
-    sweep = scan_plan.sweep_jobs()
-    total = len(sweep)
-    if on_total:
-        on_total(total)
-    async for result in scan_jobs(todo(sweep), ctx, options, concurrency=options.sweep_concurrency):
-        if result.status is ProbeStatus.SUCCESS and result.port is not None:
-            open_ports.add((result.ip, result.port))
-        yield result
-    alive = {ip for ip, _ in open_ports}
-    udp = [job for job in scan_plan.udp_jobs() if job[1] in alive or not scan_plan.tcp]
-    tcp = scan_plan.tcp_jobs(open_ports)
-    total += len(udp) + len(tcp)
-    if on_total:
-        on_total(total)
-    async for result in scan_jobs(todo(udp), ctx, options, concurrency=options.udp_concurrency):
-        yield result
-    async for result in scan_jobs(todo(tcp), ctx, options):
-        yield result

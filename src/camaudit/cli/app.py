@@ -201,6 +201,7 @@ def _register() -> None:
     from camaudit.cli.lab import lab_app
     from camaudit.cli.oversight import answer_app, oversight_app
     from camaudit.cli.scan import scan
+    from camaudit.cli.sensors import centre_app, jobs_app, sensor_app
     from camaudit.cli.web import serve, users_app
 
     app.command()(scan)
@@ -219,6 +220,9 @@ def _register() -> None:
     app.add_typer(bodies_app, name="bodies")
     app.add_typer(oversight_app, name="oversight")
     app.add_typer(answer_app, name="answer")
+    app.add_typer(sensor_app, name="sensor")
+    app.add_typer(centre_app, name="centre")
+    app.add_typer(jobs_app, name="jobs")
 
 
 _register()

@@ -183,6 +183,14 @@ def scan(
             "--json", help="Also write the identified devices as a JSON array to this file."
         ),
     ] = None,
+    stats_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--stats",
+            help="Write the scan's statistics as JSON to this file: counts by status and, per "
+            "phase (sweep, udp, probes), jobs, job time, time waiting on timeouts, start/end.",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
     resume: Annotated[
         bool,
@@ -202,8 +210,9 @@ def scan(
 
     camaudit scan --resume            (after a crash, Ctrl-C or kill: finish the last scan)
     """
-    if json_out is not None and not json_out.parent.exists():
-        raise InputError(f"cannot write {json_out}: directory {json_out.parent} does not exist")
+    for out in (json_out, stats_out):
+        if out is not None and not out.parent.exists():
+            raise InputError(f"cannot write {out}: directory {out.parent} does not exist")
     if resume:
         if targets:
             raise InputError("--resume takes no targets: it reuses the interrupted scan's")
@@ -223,7 +232,7 @@ def scan(
                 quiet=quiet,
                 resume=audit,
             )
-        _finish(result, json_out, quiet)
+        _finish(result, json_out, stats_out, quiet)
         return
     if not targets:
         raise InputError("give targets to scan (or --resume); see camaudit scan --help")
@@ -254,13 +263,16 @@ def scan(
             port_offset=port_offset,
             credentials=credentials,
         )
-    _finish(result, json_out, quiet)
+    _finish(result, json_out, stats_out, quiet)
 
 
-def _finish(result: ScanReport, json_out: Path | None, quiet: bool) -> None:
-    """Write --json and print the table and the status summary."""
+def _finish(result: ScanReport, json_out: Path | None, stats_out: Path | None, quiet: bool) -> None:
+    """Write --json and --stats and print the table and the status summary."""
     if json_out is not None:
         json_out.write_text(json.dumps([d.to_dict() for d in result.devices], indent=2) + "\n")
+    if stats_out is not None:
+        doc = {"audit": result.audit.id, "jobs": result.jobs, **result.stats.to_dict()}
+        stats_out.write_text(json.dumps(doc, indent=2) + "\n")
     if not quiet:
         console.print(
             devices_table(

@@ -135,6 +135,7 @@ class OnvifProbe:
 
     name = "onvif"
     default_ports: tuple[int, ...] = (80, 8080, 8899, 2020)
+    after_discovery = True  # uses WS-Discovery's XAddrs (ctx.hints) when it saw them
 
     async def run(self, ip: str, port: int, ctx: ProbeContext) -> ProbeResult:
         timer = Timer()

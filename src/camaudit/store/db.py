@@ -7,6 +7,7 @@ rebuilt from evidence at any time (``camaudit rebuild``).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -84,12 +85,19 @@ def _make_engine(url: str) -> Engine:
         except OSError as exc:
             raise DatabaseURLError(f"cannot create {db_path.parent}: {exc.strerror}") from None
     try:
-        engine = create_engine(parsed, future=True)
+        # A server database may restart under a long-lived process (the centre): check each
+        # pooled connection before use instead of failing on a dead one.
+        server = parsed.get_backend_name() != "sqlite"
+        engine = create_engine(parsed, future=True, pool_pre_ping=server)
     except (NoSuchModuleError, ArgumentError, ImportError) as exc:
         raise DatabaseURLError(f"unsupported database URL {url!r}: {exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+#: Alembic's command API keeps module globals: one migration at a time per process.
+_MIGRATING = threading.Lock()
 
 
 def _migrate(engine: Engine) -> None:
@@ -123,7 +131,8 @@ class Store:
         url = url or default_db_url()
         engine = _make_engine(url)
         try:
-            _migrate(engine)
+            with _MIGRATING:
+                _migrate(engine)
         except SQLAlchemyError as exc:
             engine.dispose()
             orig = getattr(exc, "orig", None)

@@ -138,3 +138,32 @@ class ScanJobRow(Base):
     port: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
     evidence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SensorRow(Base):
+    """A site sensor: its token's key (SHA-256 of the token, never the token) is bound to one
+    organisation, one site and the scope it may scan and report on."""
+
+    __tablename__ = "sensors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[list[str]] = mapped_column(JSON)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SensorJobRow(Base):
+    """A scan job dispatched to a sensor; its evidence lands in ``audit_id``."""
+
+    __tablename__ = "sensor_jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("sensors.id"))
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    targets: Mapped[list[str]] = mapped_column(JSON)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
