@@ -97,3 +97,26 @@ def test_organisation_maps_to_its_body(store, recorded):
     assert service.body_of_organisation(store, "Nobody") is None
     assert [r.title for r in service.list_requests(store, FIFE)] == ["CCTV makers"]
     assert service.list_requests(store, Caller.of_body("x", "angus")) == []
+
+
+def test_a_bodys_grant_opens_its_evidence_in_the_web_estate_too(store, recorded):
+    """One permission: the body's grant (oversight records) is the membership's evidence flag."""
+    from camaudit.accounts.roles import Capability, Role
+    from camaudit.accounts.users import add_user, grant, principal
+
+    user = add_user(store, "editor", "a long enough password")
+
+    def load_principal(store, _name):
+        found = principal(store, user.id)
+        assert found is not None
+        return found
+
+    grant(store, "editor", "Fife Council", Role.OVERSIGHT)
+    grant(store, "editor", "Moray Council", Role.OVERSIGHT)
+    before = load_principal(store, "editor")
+    assert not before.orgs(Capability.EVIDENCE)
+    service.grant_evidence(store, FIFE, "editor")
+    after = load_principal(store, "editor")
+    assert after.orgs(Capability.EVIDENCE) == {"Fife Council"}
+    service.revoke_evidence(store, FIFE, "editor")
+    assert not load_principal(store, "editor").orgs(Capability.EVIDENCE)

@@ -13,7 +13,9 @@ from camaudit.accounts.passwords import hash_password
 from camaudit.accounts.roles import Membership, Principal, Role
 from camaudit.errors import InputError, NotFoundError
 from camaudit.models import utcnow
+from camaudit.oversight.records import EVERY_OVERSIGHT_USER
 from camaudit.store import Store
+from camaudit.store.oversight_tables import BodyRow, EvidenceGrantRow
 from camaudit.store.tables import OrganisationRow
 from camaudit.store.web_tables import MembershipRow, UserRow
 
@@ -29,15 +31,39 @@ class UserInfo:
     memberships: tuple[Membership, ...] = field(default_factory=tuple)
 
 
+def _body_grants(s: Session, username: str) -> frozenset[str]:
+    """Organisations whose public body granted ``username`` (or every oversight user) its evidence.
+
+    One permission, two doors: an administrator ticks ``evidence_granted`` on the membership, or
+    the body grants it through the oversight records (``camaudit oversight grant``); either lets
+    that oversight member read the organisation's device pages and raw evidence.
+    """
+    rows = s.execute(
+        select(BodyRow.organisation)
+        .join(EvidenceGrantRow, EvidenceGrantRow.body_id == BodyRow.id)
+        .where(BodyRow.organisation.is_not(None))
+        .where(EvidenceGrantRow.grantee.in_((username, EVERY_OVERSIGHT_USER)))
+    )
+    return frozenset(org for (org,) in rows if org)
+
+
 def _memberships(s: Session, user_id: int) -> tuple[Membership, ...]:
     rows = s.execute(
-        select(MembershipRow, OrganisationRow.name)
+        select(MembershipRow, OrganisationRow.name, UserRow.username)
         .join(OrganisationRow, OrganisationRow.id == MembershipRow.organisation_id)
+        .join(UserRow, UserRow.id == MembershipRow.user_id)
         .where(MembershipRow.user_id == user_id)
         .order_by(OrganisationRow.name)
-    )
+    ).all()
+    granted = _body_grants(s, rows[0][2]) if rows else frozenset()
     return tuple(
-        Membership(m.organisation_id, name, Role(m.role), m.evidence_granted) for m, name in rows
+        Membership(
+            m.organisation_id,
+            name,
+            Role(m.role),
+            m.evidence_granted or (Role(m.role) is Role.OVERSIGHT and name in granted),
+        )
+        for m, name, _user in rows
     )
 
 
