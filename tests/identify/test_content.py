@@ -118,3 +118,45 @@ def test_truncated_mis_kinded_input_never_raises(ident, kind, sample, cut, junk)
 @given(kind=st.sampled_from(list(EvidenceKind)), data=st.binary(max_size=2048))
 def test_random_bytes_never_raise(ident, kind, data):
     ident.identify([Evidence(kind, data)])
+
+
+def test_python2_repr_printout_names_the_label(ident):
+    data = b"{u'session': u'9f', u'params': {u'Vendor': u'EZIP'}, u'result': True, u'id': 8}"
+    got = ident.identify([Evidence(K.HTTP, data)])
+    assert (got.manufacturer, got.brand) == ("Dahua", "EZ-IP")
+
+
+@pytest.mark.parametrize(
+    ("data", "maker"),
+    [
+        (b"(hardware='X1', b='jovision', name='HD%20IPC')", "Jovision"),
+        (b'{"info": {"oem": 1, "tag": "DoorBird"}}', "DoorBird"),
+    ],
+)
+def test_a_value_that_is_exactly_a_kb_name_names_the_maker(ident, data, maker):
+    got = ident.identify([Evidence(K.HTTP, data)])
+    assert got.manufacturer == maker
+    assert any(r.rule == "names:exact-value" for r in got.evidence)
+
+
+@pytest.mark.parametrize("word", ["camera", "outdoor", "Streaming", "admin"])
+def test_ordinary_word_values_name_nobody(ident, word):
+    data = f'{{"tag": "{word}", "zone": "{word}"}}'.encode()
+    assert ident.identify([Evidence(K.HTTP, data)]).manufacturer is None
+
+
+def test_server_value_of_a_json_header_dump_is_read_as_text(ident):
+    data = b'{"SERVER": "Linux/3.8.8, UPnP/1.0, ZheJiang Dahua Technology CO.,LTD. Upnp SDK"}'
+    assert ident.identify([Evidence(K.UPNP, data)]).manufacturer == "Dahua"
+
+
+def test_a_strong_model_grammar_names_the_maker_from_any_field(ident):
+    data = b'{"result": {"hardware": "IPC-HDW1230T1-S5"}}'
+    assert ident.identify([Evidence(K.HTTP, data)]).manufacturer == "Dahua"
+
+
+def test_a_weak_model_grammar_needs_a_model_column(ident):
+    weak = b'{"result": {"code": "IP7133"}}'
+    assert ident.identify([Evidence(K.HTTP, weak)]).manufacturer is None
+    row = Evidence(K.ASSET_ROW, b'{"model": "IP7133"}')
+    assert ident.identify([row]).manufacturer == "Vivotek"

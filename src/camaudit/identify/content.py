@@ -226,6 +226,8 @@ def _free_text(
         for fname, values in f.items():
             weight = _FREE_WEIGHT.get(fname)
             if weight is None:
+                if fname == "gen.word":
+                    _exact_names(ident, obs, values, kind, sha, seen)
                 continue
             for text in values:
                 model_part, name_part = _text_template(ident, text, weight)
@@ -237,6 +239,30 @@ def _free_text(
                         _add_template(obs, model_part, kind, fname, text, sha, seen)
                 if name_part and fname in _NAME_FIELDS:
                     _add_template(obs, name_part, kind, fname, text, sha, seen)
+
+
+def _exact_names(
+    ident: Identifier,
+    obs: Observation,
+    values: list[str],
+    kind: str,
+    sha: str | None,
+    seen: _Seen,
+) -> None:
+    """Values under keys of no known meaning that are exactly a KB maker or label name
+    (``"b": "jovision"``, ``Vendor: EZIP``): the device names its maker."""
+    for value in values[:_MAX_WORDS]:
+        if len(value) < 3 or ident.kb.resolve(value) is None:
+            continue
+        ref = EvidenceRef("", "names:exact-value", value, "", "")
+        template = tuple(
+            (f.field, f.value, f.weight, f.ref.rule, f.ref.matched)
+            for f in ident.resolver.name_facts("vendor", value, NAME_WEIGHT, ref, [])
+        )
+        _add_template(obs, template, kind, "gen.word", value, sha, seen)
+
+
+_MAX_WORDS = 32
 
 
 def _add_template(
