@@ -160,3 +160,30 @@ def test_a_weak_model_grammar_needs_a_model_column(ident):
     assert ident.identify([Evidence(K.HTTP, weak)]).manufacturer is None
     row = Evidence(K.ASSET_ROW, b'{"model": "IP7133"}')
     assert ident.identify([row]).manufacturer == "Vivotek"
+
+
+@pytest.mark.parametrize(
+    ("page", "maker"),
+    [
+        ("<table><tr><td>Manufacturer</td><td>Hikvision</td></tr></table>", "Hikvision"),
+        ("<dl><dt>Vendor:</dt><dd>Dahua</dd></dl>", "Dahua"),
+        ("<div><label>Model</label><span>DS-7608NI-K2</span></div>", "Hikvision"),
+    ],
+)
+def test_label_and_value_cells_of_a_device_page(ident, page, maker):
+    data = f"HTTP/1.1 200 OK\r\n\r\n<html><body>{page}</body></html>".encode()
+    assert ident.identify([Evidence(K.HTTP, data)]).manufacturer == maker
+
+
+@pytest.mark.parametrize(
+    ("realm", "maker"), [("HikvisionDVR", "Hikvision"), ("Dahua-NVR", "Dahua")]
+)
+def test_maker_names_run_together_with_other_words(ident, realm, maker):
+    data = f'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="{realm}"\r\n\r\n'
+    assert ident.identify([Evidence(K.HTTP, data.encode())]).manufacturer == maker
+
+
+@pytest.mark.parametrize("realm", ["IPCamera", "NetworkVideo", "TaxisFleet", "WebAdmin"])
+def test_run_together_ordinary_words_name_nobody(ident, realm):
+    data = f'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="{realm}"\r\n\r\n'
+    assert ident.identify([Evidence(K.HTTP, data.encode())]).manufacturer is None

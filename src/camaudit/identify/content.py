@@ -56,6 +56,7 @@ FREE_TEXT: tuple[tuple[str, float], ...] = (
     ("cn", 0.55),
     ("gen.name", 0.65),
     ("gen.model", 0.75),
+    ("gen.device_type", 0.75),
     ("gen.text", 0.5),
     ("sdp.s", 0.6),
     ("sdp.i", 0.6),
@@ -156,7 +157,7 @@ def _generic(
             if is_key:
                 pairs.extend((name, v) for v in values)
     if sniffed.formats:
-        todo = [f for f in sniffed.formats if f not in covered and f not in ("html", "sdp")]
+        todo = [f for f in sniffed.formats if f not in covered and f != "sdp"]
         if todo:
             pairs.extend(structured_pairs(text, todo))
         if "sdp" in sniffed.formats:
@@ -348,7 +349,7 @@ def _name_template(ident: Identifier, text: str) -> TextTemplate:
     firsts = ident.name_first_words()
     starts = [_first_word(w) in firsts for w in words]
     if not any(starts):
-        return ()
+        return tuple(_subword_names(ident, words))
     taken: set[int] = set()
     for n in (3, 2, 1):
         for i in range(len(words) - n + 1):
@@ -363,7 +364,29 @@ def _name_template(ident: Identifier, text: str) -> TextTemplate:
             ref = EvidenceRef("", "names:free-text", phrase, "", "")
             for f in ident.resolver.name_facts("manufacturer", phrase, NAME_WEIGHT, ref, []):
                 out.append((f.field, f.value, f.weight, f.ref.rule, f.ref.matched))
+    if not out:
+        out.extend(_subword_names(ident, [w for i, w in enumerate(words) if i not in taken]))
     return tuple(out)
+
+
+_SUBWORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def _subword_names(ident: Identifier, words: list[str]) -> list[tuple[str, str, float, str, str]]:
+    """Maker names run together with other words (``HikvisionDVR``, ``Dahua-NVR``): the
+    case-change and hyphen parts of each word, four characters or more, that are a KB name."""
+    out: list[tuple[str, str, float, str, str]] = []
+    for word in words:
+        parts = _SUBWORD.findall(word)
+        if len(parts) < 2:
+            continue
+        for part in parts:
+            if len(part) < 4 or ident.kb.resolve(part) is None:
+                continue
+            ref = EvidenceRef("", "names:free-text", part, "", "")
+            for f in ident.resolver.name_facts("manufacturer", part, NAME_WEIGHT, ref, []):
+                out.append((f.field, f.value, f.weight, f.ref.rule, f.ref.matched))
+    return out
 
 
 def _macs(

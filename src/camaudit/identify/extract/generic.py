@@ -20,6 +20,7 @@ never raises, bounded work per record.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -207,6 +208,27 @@ def printout_pairs(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_CELL = re.compile(
+    r"<(t[dh]|d[td]|label|span|b|strong)\b[^>]{0,200}>(.{0,200}?)</\1\s*>", re.I | re.S
+)
+_TAG = re.compile(r"<[^>]{0,200}>")
+
+
+def html_pairs(text: str) -> list[tuple[str, str]]:
+    """(label, value) of an HTML page's label/value cells — ``<td>Model</td><td>X</td>``,
+    ``<dt>Vendor:</dt><dd>Y</dd>``, ``<label>Firmware</label><span>Z</span>`` — when the label
+    maps to a canonical field (device information pages of web UIs)."""
+    cells = [
+        " ".join(_TAG.sub(" ", m.group(2)).split()).strip(" :")
+        for m in _CELL.finditer(text[:_MAX_JSON])
+    ][:_MAX_PAIRS]
+    out: list[tuple[str, str]] = []
+    for label, value in itertools.pairwise(cells):
+        if label and value and len(label) <= 40 and canonical(label) is not None:
+            out.append((label, value))
+    return out
+
+
 def kv_pairs(text: str) -> list[tuple[str, str]]:
     return [(m.group(1), m.group(2).strip("'\"")) for m in _KV.finditer(text[:_MAX_JSON])][
         :_MAX_PAIRS
@@ -225,6 +247,8 @@ def structured_pairs(text: str, formats: Iterable[str]) -> list[tuple[str, str]]
         out.extend(kv_pairs(text))
     if "printout" in fmts or ("json" in fmts and not out):
         out.extend(printout_pairs(text))
+    if "html" in fmts:
+        out.extend(html_pairs(text))
     return out
 
 
