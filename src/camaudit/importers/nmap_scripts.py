@@ -17,8 +17,10 @@ from camaudit.models import EvidenceKind
 
 Item = tuple[EvidenceKind, bytes, str]
 
+#: ``r(Probe,hexlen,"escaped bytes")``; the last one may be cut short (no closing ``")``).
 _PROBE_RE = re.compile(
-    rb'r\(([A-Za-z0-9_-]{1,64}),([0-9A-Fa-f]{1,6}),"((?:[^"\\]|\\.){0,200000})"\)'
+    rb'r\(([A-Za-z0-9_-]{1,64}),([0-9A-Fa-f]{1,6}),"((?:[^"\\]|\\.){0,200000})(?:"\)|\\?$)',
+    re.DOTALL,
 )
 _ESCAPE_RE = re.compile(rb"\\(x[0-9A-Fa-f]{2}|.)", re.DOTALL)
 _SIMPLE_ESCAPES = {b"r": b"\r", b"n": b"\n", b"t": b"\t", b"0": b"\x00"}
@@ -44,10 +46,19 @@ def _unescape(match: re.Match[bytes]) -> bytes:
     return _SIMPLE_ESCAPES.get(code, code)
 
 
+def unwrap_servicefp(fingerprint: str) -> str:
+    """A ``servicefp`` as one line: nmap escapes every whitespace byte of a reply, so raw
+    whitespace is only its line wrapping (``\\n`` then ``SF:`` at each continuation line; an
+    XML reader may have turned those newlines into spaces)."""
+    pieces = fingerprint.split()
+    return "".join(p[3:] if p.startswith("SF:") else p for p in pieces)
+
+
 def servicefp_responses(fingerprint: str) -> Iterator[tuple[str, bytes]]:
-    """``(probe name, response bytes)`` for each ``r(Probe,len,"...")`` of a ``servicefp``."""
-    flat = re.sub(r"\n?SF:", "", fingerprint).replace("\n", "")
-    data = flat.encode("latin-1", errors="replace")
+    """``(probe name, response bytes)`` for each ``r(Probe,len,"...")`` of a ``servicefp``:
+    ``\\xNN``, ``\\0``, ``\\r``, ``\\n``, ``\\t`` and ``\\<char>`` (``\\"``, ``\\\\``,
+    ``\\.``) unescaped. Never raises: what is not a probe reply is skipped."""
+    data = unwrap_servicefp(fingerprint).encode("latin-1", errors="replace")
     for m in _PROBE_RE.finditer(data):
         yield m.group(1).decode("ascii"), _ESCAPE_RE.sub(_unescape, m.group(3))
 
