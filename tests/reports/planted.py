@@ -74,3 +74,12 @@ EXPECTED = [
     ("unregistered", None, None),
     ("unseen", "CAM-999", "Car park level 2"),
 ]
+
+
+def restricted_placed(devices: list[Device]) -> list[tuple[str, str, str]]:
+    """(ip, asset id, location) of each restricted device the register placed."""
+    return [
+        (d.ip or "", d.asset.asset_id or "", d.asset.where())
+        for d in devices
+        if d.identity.restricted and d.asset.asset_id
+    ]

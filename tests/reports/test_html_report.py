@@ -158,3 +158,20 @@ def test_reconciliation_section_near_the_end(write, planted):
     assert "CAM-005" not in section  # both sides agree on it
     # an estate without a register has no such section
     assert "reconciliation-heading" not in write("html").read_text(encoding="utf-8")
+
+
+def test_asset_id_and_location_beside_each_restricted_device(write, planted):
+    from tests.reports.planted import ORG, restricted_placed
+
+    html = write("html", devices=planted, found=[], org=ORG).read_text(encoding="utf-8")
+    devices = html[html.index('id="devices-heading"') : html.index("reconciliation-heading")]
+    placed = restricted_placed(planted)
+    assert len(placed) == 3
+    for ip, asset_id, location in placed:
+        row = next(
+            r for r in devices.split('<tr class="main">') if f"{ip}<br>" in r or f"{ip}</th>" in r
+        )
+        assert (
+            f"<strong>{asset_id}</strong>" in row
+            and f'<span class="location">{location}</span>' in row
+        )

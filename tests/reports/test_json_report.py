@@ -72,3 +72,12 @@ def test_reconciliation_block(write, planted):
     mismatch = next(i for i in block["items"] if i["kind"] == "maker_mismatch")
     assert (mismatch["register"], mismatch["observed"]) == ("LTS", "Hikvision")
     assert "reconciliation" not in load(write("json"))
+
+
+def test_asset_id_and_location_beside_each_restricted_device(write, planted):
+    from tests.reports.planted import ORG, restricted_placed
+
+    by_ip = {d["ip"]: d for d in load(write("json", devices=planted, found=[], org=ORG))["devices"]}
+    for ip, asset_id, location in restricted_placed(planted):
+        row = by_ip[ip]
+        assert row["restricted"] and (row["asset_id"], row["location"]) == (asset_id, location)

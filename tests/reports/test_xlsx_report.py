@@ -93,3 +93,15 @@ def test_reconciliation_sheet(write, planted):
     want = sorted(((KIND_TITLES[k], a, loc) for k, a, loc in EXPECTED), key=str)
     assert got == want
     assert wb["Reconciliation"].auto_filter.ref == "A1:H5"
+
+
+def test_asset_id_and_location_beside_each_restricted_device(write, planted):
+    from tests.reports.planted import ORG, restricted_placed
+
+    sheet = values(load_workbook(write("xlsx", devices=planted, found=[], org=ORG))["Devices"])
+    by_ip = {
+        r[DEVICE_COLUMNS.index("ip")]: dict(zip(DEVICE_COLUMNS, r, strict=True)) for r in sheet[1:]
+    }
+    for ip, asset_id, location in restricted_placed(planted):
+        row = by_ip[ip]
+        assert row["restricted"] and (row["asset_id"], row["location"]) == (asset_id, location)
