@@ -20,7 +20,7 @@ from camaudit.importers.nmap_scripts import (
     servicefp_responses,
     unwrap_servicefp,
 )
-from camaudit.models import EvidenceKind
+from camaudit.models import Evidence, EvidenceKind
 
 
 def _script(xml: str):  # type: ignore[no-untyped-def]
@@ -261,3 +261,27 @@ def test_fingerprints_and_claims_of_whole_hosts_name_their_makers(
     (page,) = by_ip["192.0.2.30"]
     assert page.kind is EvidenceKind.HTTP and page.payload.endswith(b'ui-dialog-content"><lab')
     assert page.source == "import:nmap scan.xml:host 1 tcp/80 servicefp GetRequest"
+
+
+def test_headers_repeated_in_every_reply_are_one_observation(identifier: Identifier) -> None:
+    def reply(probe: str, status: str, extra: str = "") -> str:
+        text = f"HTTP/1.1 {status}\r\nServer: Webs\r\nDate: {probe}\r\n{extra}\r\n"
+        escaped = "".join(c if c.isalnum() or c in "/.:" else f"\\x{ord(c):02x}" for c in text)
+        return f'%r({probe},{len(text):X},"{escaped}")'
+
+    fp = "SF-Port80-TCP:V=7.93" + "".join(
+        [
+            reply("GetRequest", "200 OK", "Content-Length: 0\r\n"),
+            reply("HTTPOptions", "405 Method Not Allowed"),
+            reply("FourOhFourRequest", "404 Not Found", "X-Frame-Options: DENY\r\n"),
+            reply("RTSPRequest", "400 Bad Request"),
+        ]
+    )
+    items = list(servicefp_items(fp))
+    assert [p for _, p, _ in items] == [
+        b"HTTP/1.1 200 OK\r\nServer: Webs\r\nDate: GetRequest\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 404 Not Found\r\nX-Frame-Options: DENY\r\n\r\n",
+    ]
+    # a bare "Webs" is a hint only; four replies saying it are still one hint, not a maker
+    evidence = [Evidence(kind, payload) for kind, payload, _ in items]
+    assert identifier.identify(evidence).manufacturer is None

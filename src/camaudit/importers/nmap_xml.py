@@ -243,9 +243,11 @@ def _port(
 
 
 def _without_repeated_server(items: list[Item]) -> list[Item]:
-    """Drop ``http-server-header`` fragments whose Server value ``http-headers`` already holds
-    (the same header seen by two scripts is one observation, not two)."""
-    headers = b"\r\n".join(p for _, p, d in items if d == "http-headers").lower()
+    """Drop ``http-server-header`` fragments whose Server value ``http-headers`` or a
+    fingerprinted reply already holds (the same header seen twice is one observation)."""
+    headers = b"\r\n".join(
+        p for _, p, d in items if d == "http-headers" or d.startswith("servicefp ")
+    ).lower()
     return [
         item for item in items if item[2] != "http-server-header" or item[1].lower() not in headers
     ]
