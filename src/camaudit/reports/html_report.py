@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from camaudit.models import Device, Finding
+from camaudit.reconcile import KIND_TITLES, KINDS
 from camaudit.reports.charts import report_charts
 from camaudit.reports.context import ReportData, build_report_data
 from camaudit.reports.summary import HIGH_CONFIDENCE
@@ -44,6 +45,8 @@ def render_html(data: ReportData) -> str:
             charts=report_charts(data.summary),
             period=data.period,
             high=HIGH_CONFIDENCE,
+            reconciliation=data.reconciliation,
+            kinds=[(k, KIND_TITLES[k]) for k in KINDS],
         )
     )
 
