@@ -22,6 +22,8 @@ OUI_WEIGHT = 0.55
 TEXT_OUI_WEIGHT = 0.35
 #: Weight from which a model fact is a field that holds the model (not a token of free text).
 MODEL_FIELD_WEIGHT = 0.85
+#: Share of a model pattern's weight its label gets (below a named make column's 0.85).
+GRAMMAR_BRAND_SCALE = 0.8
 #: Weight of a name the KB does not know, used only as a label.
 UNKNOWN_LABEL_WEIGHT = 0.3
 _DEVICE_TYPES = {t.value for t in DeviceType}
@@ -77,7 +79,9 @@ class Resolver:
         w = spec.weight if weight >= MODEL_FIELD_WEIGHT else spec.weight * max(weight, 0.6)
         yield Fact("manufacturer", spec.manufacturer, w, gref)
         if spec.brand:
-            yield Fact("brand", spec.brand, w, gref)
+            # The label a model's shape suggests yields to a label the source names (an
+            # LTS-badged camera keeps its Hikvision-shaped model number).
+            yield Fact("brand", spec.brand, w * GRAMMAR_BRAND_SCALE, gref)
         if spec.device_type:
             yield Fact("device_type", spec.device_type, w, gref)
 
