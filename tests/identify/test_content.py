@@ -187,3 +187,32 @@ def test_maker_names_run_together_with_other_words(ident, realm, maker):
 def test_run_together_ordinary_words_name_nobody(ident, realm):
     data = f'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="{realm}"\r\n\r\n'
     assert ident.identify([Evidence(K.HTTP, data.encode())]).manufacturer is None
+
+
+@pytest.mark.parametrize(
+    ("realm", "maker"), [("b4a38201a73f", "Hikvision"), ("6cf17e812039", "Uniview")]
+)
+def test_a_realm_that_is_the_devices_mac_is_looked_up(ident, realm, maker):
+    data = (
+        f'RTSP/1.0 401 Unauthorized\r\nCSeq: 1\r\nWWW-Authenticate: Digest realm="{realm}"\r\n\r\n'
+    )
+    got = ident.identify([Evidence(K.RTSP, data.encode())])
+    assert got.manufacturer == maker
+    assert any(r.field == "realm" for r in got.evidence)
+
+
+@pytest.mark.parametrize(
+    ("row", "maker"),
+    [
+        ({"description": "foscam EH8135 V3"}, "Foscam"),
+        ({"model": "VICON-V2005D-W28IR"}, "Vicon"),
+        ({"description": "Uniarch bullet, car park"}, "Uniview"),
+        ({"description": "Replaced the Foscam unit with an Axis"}, None),
+        ({"description": "not Jovision"}, None),
+    ],
+)
+def test_register_prose_and_model_columns_name_kb_makers(ident, row, maker):
+    import json
+
+    got = ident.identify([Evidence(K.ASSET_ROW, json.dumps(row).encode())])
+    assert got.manufacturer == maker

@@ -123,6 +123,7 @@ def observe_content(
         # kind; header paths (Location, Content-Base) and free text remain.
         _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "")
         _free_text(ident, obs, [fields], kind, sha, seen)
+        _realm_macs(ident, obs, fields, kind, sha)
         return
     every = [fields]
     covered = set(_COVERS.get(declared, ()))
@@ -142,6 +143,7 @@ def observe_content(
     _free_text(ident, obs, every, kind, sha, seen)
     body = text if declared not in _MESSAGES else _after_head(text)
     _macs(ident, obs, fields, body, kind, sha)
+    _realm_macs(ident, obs, fields, kind, sha)
 
 
 def _generic(
@@ -387,6 +389,47 @@ def _subword_names(ident: Identifier, words: list[str]) -> list[tuple[str, str, 
             for f in ident.resolver.name_facts("manufacturer", part, NAME_WEIGHT, ref, []):
                 out.append((f.field, f.value, f.weight, f.ref.rule, f.ref.matched))
     return out
+
+
+#: A realm that is twelve hex digits: the device's own MAC, as some firmware names its realm.
+_REALM_MAC = re.compile(r"[0-9A-Fa-f]{12}")
+#: Weight of the OUI of such a realm (the device's own address, written without separators).
+REALM_MAC_WEIGHT = 0.5
+
+
+def _realm_macs(
+    ident: Identifier, obs: Observation, fields: Fields, kind: str, sha: str | None
+) -> None:
+    for realm in fields.get("realm"):
+        if len(realm) == 12 and _REALM_MAC.fullmatch(realm):
+            mac = ":".join(realm[i : i + 2] for i in range(0, 12, 2)).lower()
+            facts = ident.resolver.mac_facts(mac, kind, sha, [], REALM_MAC_WEIGHT, "realm")
+            obs.facts.extend(facts)
+
+
+#: Words that make a register's prose about other kit (replaced, removed, not, ex-...).
+_NEGATED = re.compile(
+    r"(?i)\b(?:replac\w*|remov\w*|swap\w*|decommission\w*|instead of|non|not|no|ex|was|formerly)\b"
+)
+#: Weight of a KB maker or label name written in a register's free text or model column.
+ASSET_NAME_WEIGHT = 0.65
+#: Register columns whose text may name the maker (beyond the make column's own rules).
+ASSET_NAME_FIELDS = ("description", "model", "notes", "comments", "make/model", "type")
+
+
+def observe_asset_names(
+    ident: Identifier, fields: Fields, obs: Observation, sha: str | None
+) -> None:
+    """KB maker and label names in a register row's prose and model column ("foscam EH8135",
+    "VICON-V2005D-W28IR"), unless the text speaks of replacing or not having such kit."""
+    for fname in ASSET_NAME_FIELDS:
+        for text in fields.get(fname):
+            if _NEGATED.search(text):
+                continue
+            for field, value, w, rule, matched in _name_template(ident, text):
+                weight = w / NAME_WEIGHT * ASSET_NAME_WEIGHT
+                ref = EvidenceRef("asset_row", rule, matched, fname, text[:200], sha)
+                obs.facts.append(Fact(field, value, weight, ref))
 
 
 def _macs(
