@@ -83,6 +83,7 @@ _TEXT_MAC = re.compile(
     r"(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])"
 )
 _Seen = set[tuple[str, str, str]]
+_BARE_MAC = re.compile(r"[0-9A-Fa-f]{2}(?:[:.-]?[0-9A-Fa-f]{2}){2,5}")
 _MESSAGES = (EvidenceKind.HTTP, EvidenceKind.RTSP)
 
 
@@ -111,6 +112,8 @@ def observe_content(
         return  # register rows are people's prose and columns: their own rules read them
     kind = declared.value
     text = fields.first("raw") or ""
+    if declared is EvidenceKind.MAC and len(text) <= 64 and _BARE_MAC.fullmatch(text.strip()):
+        return  # a bare address or prefix: the MAC registry (engine) has read all there is
     facts = obs.facts
     seen: _Seen = (
         {(f.field, f.value.casefold(), f.ref.matched) for f in facts[start:]}
