@@ -216,3 +216,8 @@ def test_register_prose_and_model_columns_name_kb_makers(ident, row, maker):
 
     got = ident.identify([Evidence(K.ASSET_ROW, json.dumps(row).encode())])
     assert got.manufacturer == maker
+
+
+@pytest.mark.parametrize("mac", [b"bc:ba:c2", b"BC-BA-C2-11-22-33", b"bcbac2112233"])
+def test_bare_mac_addresses_and_prefixes_are_looked_up(ident, mac):
+    assert ident.identify([Evidence(K.MAC, mac)]).manufacturer == "Hikvision"

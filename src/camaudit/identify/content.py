@@ -113,7 +113,9 @@ def observe_content(
     kind = declared.value
     text = fields.first("raw") or ""
     if declared is EvidenceKind.MAC and len(text) <= 64 and _BARE_MAC.fullmatch(text.strip()):
-        return  # a bare address or prefix: the MAC registry (engine) has read all there is
+        # A bare address or prefix: only the registry lookups apply (no structure to sniff).
+        _macs(ident, obs, fields, "", kind, sha)
+        return
     facts = obs.facts
     seen: _Seen = (
         {(f.field, f.value.casefold(), f.ref.matched) for f in facts[start:]}
