@@ -221,3 +221,9 @@ def test_register_prose_and_model_columns_name_kb_makers(ident, row, maker):
 @pytest.mark.parametrize("mac", [b"bc:ba:c2", b"BC-BA-C2-11-22-33", b"bcbac2112233"])
 def test_bare_mac_addresses_and_prefixes_are_looked_up(ident, mac):
     assert ident.identify([Evidence(K.MAC, mac)]).manufacturer == "Hikvision"
+
+
+def test_a_realm_quoted_outside_its_header_meets_the_realm_rules(ident):
+    data = b'client sent: Authorization: Digest username="admin", realm="Use \'live\' as User Name"'
+    got = ident.identify([Evidence(K.BANNER, data)])
+    assert got.manufacturer == "Bosch"

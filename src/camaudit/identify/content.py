@@ -143,12 +143,34 @@ def observe_content(
         every.append(extra)
         label = f"{other.value}:"
         _add_hits(ident, obs, ident.rules.match(other.value, extra), kind, sha, seen, label)
+    if 'realm="' in text and not fields.get("realm"):
+        # A realm quoted outside a WWW-Authenticate header of the declared kind (an
+        # Authorization header echoed in a log, a 401 pasted inside other text): the realm
+        # rules of both protocols that use them read it.
+        realms = _loose_realms(text)
+        if realms.items():
+            every.append(realms)
+            for other in _MESSAGES:
+                label = f"{other.value}:"
+                _add_hits(
+                    ident, obs, ident.rules.match(other.value, realms), kind, sha, seen, label
+                )
     origin = _generic(every, text, sniffed, covered, fields)
     _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "", origin)
     _free_text(ident, obs, every, kind, sha, seen)
     body = text if declared not in _MESSAGES else _after_head(text)
     _macs(ident, obs, fields, body, kind, sha)
     _realm_macs(ident, obs, fields, kind, sha)
+
+
+_LOOSE_REALM = re.compile(r'\brealm="([^"\r\n]{1,120})"', re.IGNORECASE)
+
+
+def _loose_realms(text: str) -> Fields:
+    found = Fields()
+    for m in _LOOSE_REALM.finditer(text[:16384]):
+        found.add("realm", m.group(1))
+    return found
 
 
 def _generic(
