@@ -229,8 +229,7 @@ def import_file(
     if importer is None:
         raise InputError(f"unknown import format {fmt!r}; choose one of: {', '.join(IMPORTERS)}")
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"cannot read {p}: no such file")
+    _check_input_file(p)
     audit, count = atomic_import(
         store,
         f"import:{fmt}",
@@ -243,6 +242,21 @@ def import_file(
     assert audit.id is not None
     devices = refresh_devices(store, org, audit.id, identifier())
     return ImportReport(audit, count, devices)
+
+
+def _check_input_file(path: Path) -> None:
+    """One-line errors for a file that cannot be imported: missing, a folder, unreadable, empty."""
+    if not path.exists():
+        raise InputError(f"cannot read {path}: no such file")
+    if path.is_dir():
+        raise InputError(f"cannot read {path}: it is a folder, not a file")
+    try:
+        with path.open("rb") as fh:
+            first = fh.read(1)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not first:
+        raise InputError(f"{path} is empty: nothing to import")
 
 
 def assess_store(

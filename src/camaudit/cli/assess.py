@@ -10,7 +10,14 @@ import typer
 from rich.table import Table
 
 from camaudit import api
-from camaudit.cli.common import DB_HELP, console, err_console, open_store
+from camaudit.cli.common import (
+    DB_HELP,
+    console,
+    err_console,
+    open_store,
+    org_or_default,
+    warn_default_org,
+)
 from camaudit.errors import InputError
 from camaudit.models import Sensitivity, Severity
 
@@ -166,28 +173,55 @@ def audits(
 
 def site(
     name: Annotated[str, typer.Argument(help="The site's name, as given to scan/import --site.")],
+    level_arg: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[SENSITIVITY]",
+            help="standard, sensitive or critical (the same as --sensitivity).",
+            show_default=False,
+        ),
+    ] = None,
     sensitivity: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--sensitivity",
             help="standard, sensitive (the UK 2022 statement's sensitive sites) or critical.",
         ),
-    ],
+    ] = None,
     org: Annotated[
-        str, typer.Option("--org", help="Organisation the site belongs to.")
-    ] = "default",
+        str | None,
+        typer.Option(
+            "--org",
+            help="Organisation the site belongs to (without it: 'default', with a warning).",
+        ),
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """Set how sensitive a site is; policies such as uk-2022-sensitive-sites depend on it.
 
     camaudit site "Police HQ" --org "Example Council" --sensitivity sensitive
     """
-    try:
-        level = Sensitivity(sensitivity.lower())
-    except ValueError:
+    choices = ", ".join(s.value for s in Sensitivity)
+    given = sensitivity or level_arg
+    if given is None:
         raise InputError(
-            f"--sensitivity takes one of: {', '.join(s.value for s in Sensitivity)}"
-        ) from None
+            f"give the site's sensitivity: --sensitivity {{{choices.replace(', ', ',')}}} "
+            f'(e.g. camaudit site "{name}" --sensitivity sensitive)'
+        )
+    if sensitivity and level_arg and sensitivity.lower() != level_arg.lower():
+        raise InputError(
+            f"two sensitivities given ({level_arg!r} and --sensitivity {sensitivity!r})"
+        )
+    try:
+        level = Sensitivity(given.lower())
+    except ValueError:
+        raise InputError(f"--sensitivity takes one of: {choices} (not {given!r})") from None
+    given_org, org = org, org_or_default(org)
     with open_store(db) as store:
         store.set_site(org, name, level)
-    err_console.print(f"site {name!r} of {org!r} is now {level.value}; run `camaudit assess` again")
+    warn_default_org(given_org)
+    err_console.print(
+        f"site {name!r} of {org!r} is now {level.value} (sensitivities: {choices}); "
+        "run `camaudit assess` again",
+        soft_wrap=True,
+    )

@@ -19,6 +19,33 @@ err_console = Console(stderr=True, highlight=False)
 DB_HELP = "Database URL (SQLAlchemy), e.g. sqlite:///audit.db. Default: $CAMAUDIT_DB or a SQLite file in your user data directory."
 
 
+ORG_HELP = (
+    "Organisation that owns the devices. Without it they are filed under 'default' "
+    "(with a warning)."
+)
+
+
+def org_or_default(org: str | None) -> str:
+    """The organisation to file kit under: the one given, else the default (the command then
+    calls :func:`warn_default_org` once it has succeeded, so an error stays one line)."""
+    from camaudit.store.db import DEFAULT_ORG
+
+    return org.strip() if org is not None and org.strip() else DEFAULT_ORG
+
+
+def warn_default_org(org: str | None) -> None:
+    """Say so when kit was filed under the default organisation because --org was not given."""
+    if org is not None and org.strip():
+        return
+    from camaudit.store.db import DEFAULT_ORG
+
+    err_console.print(
+        f"camaudit: warning: no --org given: filed under the organisation {DEFAULT_ORG!r} "
+        '(name yours with --org "Example Council")',
+        soft_wrap=True,
+    )
+
+
 def open_store(db: str | None) -> Store:
     return Store.open(db)
 
