@@ -12,11 +12,11 @@ from camaudit import api
 from camaudit.cli.common import (
     DB_HELP,
     ORG_HELP,
-    console,
-    devices_table,
+    WideOpt,
     err_console,
     open_store,
     org_or_default,
+    show_devices,
     warn_default_org,
 )
 
@@ -36,6 +36,7 @@ def import_(
         str | None, typer.Option("--db", help=DB_HELP, envvar="CAMAUDIT_DB", show_envvar=False)
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
+    wide: WideOpt = False,
 ) -> None:
     """Import a file as one audit: all of it, or — on any bad record — none of it.
 
@@ -62,10 +63,10 @@ def import_(
             progress=lambda n: progress.update(task, n=n),
         )
     if not quiet:
-        console.print(
-            devices_table(
-                result.devices, title=f"audit #{result.audit.id}: {len(result.devices)} devices"
-            )
+        show_devices(
+            result.devices,
+            title=f"audit #{result.audit.id}: {len(result.devices)} devices",
+            wide=wide,
         )
         err_console.print(f"imported {result.records} evidence records from {file}")
     warn_default_org(given_org)

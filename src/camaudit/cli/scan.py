@@ -15,11 +15,11 @@ from camaudit.api import ScanReport
 from camaudit.cli.common import (
     DB_HELP,
     ORG_HELP,
-    console,
-    devices_table,
+    WideOpt,
     err_console,
     open_store,
     org_or_default,
+    show_devices,
     warn_default_org,
 )
 from camaudit.errors import InputError
@@ -200,6 +200,7 @@ def scan(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    wide: WideOpt = False,
     resume: Annotated[
         bool,
         typer.Option(
@@ -241,7 +242,7 @@ def scan(
                 quiet=quiet,
                 resume=audit,
             )
-        _finish(result, json_out, stats_out, quiet)
+        _finish(result, json_out, stats_out, quiet, wide)
         return
     if not targets:
         raise InputError("give targets to scan (or --resume); see camaudit scan --help")
@@ -273,11 +274,17 @@ def scan(
             port_offset=port_offset,
             credentials=credentials,
         )
-    _finish(result, json_out, stats_out, quiet)
+    _finish(result, json_out, stats_out, quiet, wide)
     warn_default_org(given_org)
 
 
-def _finish(result: ScanReport, json_out: Path | None, stats_out: Path | None, quiet: bool) -> None:
+def _finish(
+    result: ScanReport,
+    json_out: Path | None,
+    stats_out: Path | None,
+    quiet: bool,
+    wide: bool = False,
+) -> None:
     """Write --json and --stats and print the table and the status summary."""
     if json_out is not None:
         json_out.write_text(json.dumps([d.to_dict() for d in result.devices], indent=2) + "\n")
@@ -285,10 +292,10 @@ def _finish(result: ScanReport, json_out: Path | None, stats_out: Path | None, q
         doc = {"audit": result.audit.id, "jobs": result.jobs, **result.stats.to_dict()}
         stats_out.write_text(json.dumps(doc, indent=2) + "\n")
     if not quiet:
-        console.print(
-            devices_table(
-                result.devices, title=f"audit #{result.audit.id}: {len(result.devices)} devices"
-            )
+        show_devices(
+            result.devices,
+            title=f"audit #{result.audit.id}: {len(result.devices)} devices",
+            wide=wide,
         )
         status = ", ".join(f"{k} {v}" for k, v in sorted(result.stats.by_status.items()))
         err_console.print(
