@@ -334,7 +334,21 @@ def report(
         "vendor": vendor,
         "question": question,
     }
+    if fmt in ("html", "pdf") and devices:
+        meta["plan"] = _plan_of(store, devices)
     return write_report(fmt, path, devices, findings, meta)
+
+
+def _plan_of(store: Store, devices: list[Device]) -> dict[str, Any]:
+    """The remediation plan for ``devices`` with every shipped pack (nothing is stored)."""
+    from camaudit.assess import assess
+
+    result = assess(
+        devices,
+        evidence_of=lambda d: [ev for _, ev in store.device_evidence(d.id or 0)],
+        sensitivity_of=lambda d: store.site_sensitivity(d.organisation, d.site),
+    )
+    return result.plan.to_dict()
 
 
 def export_answer(

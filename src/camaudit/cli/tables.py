@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from camaudit.models import Device, Identity
+from camaudit.reports.first_screen import device_label
 
 #: Characters a column costs beyond its text (padding 1 + 1 on each side, one border).
 _COLUMN_COST = 3
@@ -115,17 +116,7 @@ def place(device: Device) -> str:
 def device_name(device: Device) -> str:
     """One device in a plan or a note: ``10.0.0.5 Hikvision DS-2CD2143G2-I, asset A-12 at
     Market St`` (what is known of it)."""
-    ident = device.identity
-    asset_id = device.asset.get("asset_id")
-    where = device.ip or device.mac or ("" if asset_id else device.key)
-    what = " ".join(p for p in (maker_label(ident), ident.model or "") if p)
-    text = f"{where} {what}".strip()
-    if asset_id:
-        text += f", asset {asset_id}"
-    at = place(device)
-    if at:
-        text += f" at {at}"
-    return text
+    return device_label(device)
 
 
 DEVICE_COLUMNS = (

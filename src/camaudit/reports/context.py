@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from camaudit.models import Device, EvidenceRef, Finding, Severity, utcnow
+from camaudit.reports.first_screen import describe_database, finding_rank
 from camaudit.reports.summary import HIGH_CONFIDENCE, UNKNOWN, Summary, summarise
 
 _URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):[^@/\s]*@")
 _CORE_META = frozenset(
-    {"org", "generated", "database", "audits", "audit_ids", "vendor", "question"}
+    {"org", "generated", "database", "audits", "audit_ids", "vendor", "question", "plan"}
 )
 
 
@@ -60,7 +61,7 @@ class ReportMeta:
         return cls(
             org=str(meta["org"]) if meta.get("org") else None,
             generated=_as_datetime(meta.get("generated")),
-            database=redact_url(str(database)) if database else None,
+            database=describe_database(redact_url(str(database))) if database else None,
             audits=tuple(a if isinstance(a, int) else str(a) for a in audits),
             vendor=str(meta.get("vendor") or "Hikvision"),
             question=str(meta["question"]) if meta.get("question") else None,
@@ -158,6 +159,8 @@ class ReportData:
     findings: list[Finding]
     orphan_findings: list[Finding]
     summary: Summary
+    #: The remediation plan (``RemediationPlan.to_dict()``) when the caller assessed the estate.
+    plan: dict[str, Any] | None = None
 
     @property
     def period(self) -> str:
@@ -177,8 +180,8 @@ def format_day(when: datetime | None) -> str:
     return when.astimezone(UTC).strftime("%d %B %Y").lstrip("0")
 
 
-def _severity_order(f: Finding) -> tuple[int, str, str]:
-    return (-f.severity.rank, f.policy, f.title)
+def _severity_order(f: Finding) -> tuple[int, int, str, str]:
+    return finding_rank(f)  # policy breaches first, then CVEs, identification, exposure
 
 
 def build_report_data(
@@ -202,4 +205,5 @@ def build_report_data(
         findings=list(findings),
         orphan_findings=orphans,
         summary=summarise(devices, findings),
+        plan=(meta or {}).get("plan") if isinstance((meta or {}).get("plan"), dict) else None,
     )
