@@ -335,20 +335,23 @@ def report(
         "question": question,
     }
     if fmt in ("html", "pdf") and devices:
-        meta["plan"] = _plan_of(store, devices)
+        meta["plan"], meta["prerequisites"] = _plan_of(store, devices)
     return write_report(fmt, path, devices, findings, meta)
 
 
-def _plan_of(store: Store, devices: list[Device]) -> dict[str, Any]:
-    """The remediation plan for ``devices`` with every shipped pack (nothing is stored)."""
+def _plan_of(store: Store, devices: list[Device]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The remediation plan for ``devices`` with every shipped pack (nothing is stored), and
+    the settings the packs lacked (site sensitivities)."""
     from camaudit.assess import assess
+    from camaudit.assess.prerequisites import site_sensitivity_gap
 
     result = assess(
         devices,
         evidence_of=lambda d: [ev for _, ev in store.device_evidence(d.id or 0)],
         sensitivity_of=lambda d: store.site_sensitivity(d.organisation, d.site),
     )
-    return result.plan.to_dict()
+    gap = site_sensitivity_gap(result)
+    return result.plan.to_dict(), [gap.to_dict()] if gap else []
 
 
 def export_answer(

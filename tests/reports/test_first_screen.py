@@ -45,6 +45,17 @@ def test_restricted_devices_and_plan_come_first(report_html: tuple[str, Path]) -
     assert "<li>Hikvision, asset C-005 at Stairwell B</li>" in top  # a device named
 
 
+def test_unset_site_sensitivity_is_said_on_the_first_screen(report_html: tuple[str, Path]) -> None:
+    html, _ = report_html
+    top = html[html.index('id="answer-heading"') : html.index('id="summary-heading"')]
+    assert "Site sensitivity not set." in top
+    assert "its 60 covered devices are reported as info only" in top
+    assert (
+        "camaudit site &#34;Civic Centre&#34; --org &#34;Westshire&#34; --sensitivity sensitive"
+        in top
+    )
+
+
 @pytest.mark.parametrize("fmt", ["html", "json", "csv", "cyclonedx"])
 def test_no_absolute_paths_in_reports(tmp_path: Path, fmt: str) -> None:
     db = tmp_path / "deep" / "folder" / "audit.db"

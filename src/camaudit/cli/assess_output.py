@@ -4,25 +4,18 @@ and the remediation plan naming the devices each step concerns."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 from rich.console import Console
 from rich.markup import escape
 
 from camaudit.assess import Assessment
+from camaudit.assess.prerequisites import site_sensitivity_gap
 from camaudit.assess.results import DeviceAssessment
 from camaudit.cli.tables import Column, device_name, fit_table, maker_label, place, print_tables
-from camaudit.models import Sensitivity
 
-UK_PACK = "uk-2022-sensitive-sites"
 #: Devices named under one plan step before "and N more".
 NAMED_PER_STEP = 5
-SITE_PREREQUISITE = (
-    "The UK 2022 pack (uk-2022-sensitive-sites) needs each site's sensitivity: sites are "
-    "'standard' until set with `camaudit site NAME --sensitivity sensitive`, and on standard "
-    "sites covered kit is not a breach."
-)
 
 _COLUMNS = (
     Column("ip", 0),
@@ -86,30 +79,18 @@ def print_assessment(console: Console, result: Assessment, *, wide: bool = False
 
 def prerequisite_notes(result: Assessment) -> list[str]:
     """What a policy could not decide for want of a setting, with the command that sets it."""
-    if not any(p.id == UK_PACK for p in result.packs):
+    gap = site_sensitivity_gap(result)
+    if gap is None:
         return []
-    covered = [
-        da
-        for da in result.devices
-        if any(r.policy == UK_PACK for r in da.device.identity.restricted)
-    ]
-    if not covered or any(da.sensitivity is not Sensitivity.STANDARD for da in result.devices):
-        return []
-    sites = Counter((da.device.organisation, da.device.site) for da in covered)
-    named = [(org, site) for (org, site) in sites if site]
     notes = [
         f"note: no site is recorded as sensitive or critical, so the UK 2022 pack reports the "
-        f"{len(covered)} covered device(s) as info only. If a site is sensitive, set it:"
+        f"{gap.covered} covered device(s) as info only. If a site is sensitive, set it:"
     ]
-    for org, site in sorted(named, key=lambda k: -sites[k])[:3]:
+    for (_, _, n), command in zip(gap.sites, gap.commands(), strict=False):
+        notes.append(f"  {command}   ({n} covered device(s))")
+    if gap.unsited:
         notes.append(
-            f'  camaudit site "{site}" --org "{org}" --sensitivity sensitive'
-            f"   ({sites[(org, site)]} covered device(s))"
-        )
-    unsited = sum(n for (_, site), n in sites.items() if not site)
-    if unsited:
-        notes.append(
-            f"  {unsited} covered device(s) have no site: import or scan them with "
+            f"  {gap.unsited} covered device(s) have no site: import or scan them with "
             '--site "NAME", then set that site\'s sensitivity as above'
         )
     notes.append("  then run `camaudit assess` again.")

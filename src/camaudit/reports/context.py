@@ -18,7 +18,17 @@ from camaudit.reports.summary import HIGH_CONFIDENCE, UNKNOWN, Summary, summaris
 
 _URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):[^@/\s]*@")
 _CORE_META = frozenset(
-    {"org", "generated", "database", "audits", "audit_ids", "vendor", "question", "plan"}
+    {
+        "org",
+        "generated",
+        "database",
+        "audits",
+        "audit_ids",
+        "vendor",
+        "question",
+        "plan",
+        "prerequisites",
+    }
 )
 
 
@@ -161,6 +171,8 @@ class ReportData:
     summary: Summary
     #: The remediation plan (``RemediationPlan.to_dict()``) when the caller assessed the estate.
     plan: dict[str, Any] | None = None
+    #: Settings the policies lacked (``SiteSensitivityGap.to_dict()``), said on the first screen.
+    prerequisites: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def period(self) -> str:
@@ -206,4 +218,5 @@ def build_report_data(
         orphan_findings=orphans,
         summary=summarise(devices, findings),
         plan=(meta or {}).get("plan") if isinstance((meta or {}).get("plan"), dict) else None,
+        prerequisites=[p for p in (meta or {}).get("prerequisites") or [] if isinstance(p, dict)],
     )

@@ -47,6 +47,7 @@ def render_html(data: ReportData) -> str:
             high=HIGH_CONFIDENCE,
             first=first_screen([e.device for e in data.entries], data.plan),
             policies=policy_order(data.summary.findings_by_policy),
+            prerequisites=data.prerequisites,
         )
     )
 
