@@ -15,15 +15,16 @@ def test_demo_oem_labels_right_makers(cli, tmp_path, loopback_subnet):
     assert set(found) == set(truth)
     assert {d["manufacturer"] for d in truth.values()} == {"Hikvision", "Dahua", "Axis", "Bosch"}
     labels = {d["brand"] for d in truth.values()}
-    assert {"LTS", "HiLook", "EZVIZ", "Amcrest", "Lorex", "Imou"} <= labels
+    assert {"LTS", "Annke", "HiLook", "EZVIZ", "Amcrest", "Lorex", "Imou"} <= labels
     for ip, t in truth.items():
         assert found[ip]["manufacturer"] == t["manufacturer"], (ip, found[ip])
         assert bool(found[ip]["restricted"]) == (t["manufacturer"] in ("Hikvision", "Dahua"))
-    assert "10/10 manufacturers right" in result.out
+    assert "11/11 manufacturers right" in result.out
     text = " ".join(result.out.split())
     assert "How each label was seen through to its maker:" in text
     for label, maker, rule in (
         ("LTS", "Hikvision", "model.lts.camera"),
+        ("Annke", "Hikvision", "model.annke.internal"),
         ("Amcrest", "Dahua", "model.amcrest.ipc"),
         ("Lorex", "Dahua", "model.lorex"),
         ("EZVIZ", "Hikvision", "model.ezviz"),

@@ -24,9 +24,9 @@ def demo(
         typer.Option(
             "--devices",
             "-n",
-            help="How many emulated devices (default: a 10-device estate with Hikvision and "
-            "Dahua kit under their own names and OEM labels: LTS, HiLook, EZVIZ, Amcrest, Lorex, "
-            "Imou).",
+            help="How many emulated devices (default: an 11-device estate with Hikvision and "
+            "Dahua kit under their own names and OEM labels: LTS, Annke, HiLook, EZVIZ, Amcrest, "
+            "Lorex, Imou).",
             show_default=False,
         ),
     ] = None,
