@@ -32,6 +32,7 @@ def test_empty_file_is_not_a_missing_file(cli, db, tmp_path) -> None:
     missing = tmp_path / "nothere.xml"
     assert "no such file" in _one_line(cli("import", "nmap", str(missing), "--db", db))
     assert "is a folder" in _one_line(cli("import", "nmap", str(tmp_path), "--db", db))
+    assert "is empty: no evidence" in _one_line(cli("identify", str(empty)))
 
 
 @pytest.mark.parametrize(
@@ -69,6 +70,8 @@ def test_site_sensitivity_lists_the_choices(cli, db) -> None:
 def test_usage_errors_are_one_line_with_help_pointer(cli) -> None:
     line = _one_line(cli("scan", "--concurrency", "many", "127.0.0.1"))
     assert "--concurrency" in line and "camaudit scan --help" in line
+    line = _one_line(cli("site", "Civic Centre", "--sensitivity"))
+    assert "requires an argument" in line and "camaudit site --help" in line
     line = _one_line(cli("nosuch"))
     assert "no such command 'nosuch'" in line and "import" in line  # the commands listed
 

@@ -66,8 +66,11 @@ def usage_message(exc: Exception) -> str:
         names: list[str] = list(getattr(command, "list_commands", lambda _ctx: [])(ctx))
         if names:
             message += f" (commands: {', '.join(names)})"
-    path = str(getattr(ctx, "command_path", "") or "camaudit")
-    if not path.startswith("camaudit"):
+    path = str(getattr(ctx, "command_path", "") or "")
+    if not path:  # an option error before the command's context exists: name it from argv
+        words = [w for w in sys.argv[1:3] if w and not w.startswith("-")]
+        path = " ".join(["camaudit", *words[:1]])
+    elif not path.startswith("camaudit"):
         path = "camaudit " + path.split(" ", 1)[-1] if " " in path else "camaudit"
     message = message[:1].lower() + message[1:]
     return f"{message}; see `{path} --help`"

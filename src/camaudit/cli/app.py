@@ -62,6 +62,8 @@ def _read_inputs(files: list[str], kind: str | None) -> list[tuple[str, Evidence
                 head = path.read_bytes()[:4096]
             except OSError as exc:
                 raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+            if not head:
+                raise InputError(f"{path} is empty: no evidence to identify")
             k = guess_kind(head)
             if k is None:
                 raise InputError(f"cannot tell the evidence kind of {path}: give --kind")
