@@ -114,6 +114,8 @@ def test_what_was_written_is_kept_and_the_reading_said(identifier: Identifier) -
         ({"model": "4MP dome DS-2CD2143G2-I"}, None),
         ({"location": "Hikvision Way", "description": "dome"}, None),
         ({"installer": "Dahua certified installer", "make": "Axis"}, "Axis"),
+        ({"model": "DS-2CD2143G2-I", "description": "Axis-style mount, AXIS bracket"}, None),
+        ({"model": "CMIP7442W-28", "description": "LTS turret"}, "LTS"),
     ],
 )
 def test_row_readings(row: dict[str, str], maker: str | None) -> None:

@@ -271,7 +271,7 @@ class RegisterReader:
             maker = maker or got
         model = self._read_model(row, out, said)
         if maker is None:
-            maker = self._maker_from_text(row, out, said)
+            maker = self._maker_from_text(row, out, said, model)
         if said:
             out[READ_AS] = "; ".join(said)
         if maker is None and model is None:
@@ -309,8 +309,12 @@ class RegisterReader:
         return None
 
     def _maker_from_text(
-        self, row: dict[str, str], out: dict[str, str], said: list[str]
+        self, row: dict[str, str], out: dict[str, str], said: list[str], model: str | None
     ) -> Found | None:
+        """A maker word in the other columns; not taken when the row's model number names
+        another maker (the model number is the better witness)."""
+        pattern = self.kb.match_model(model) if model else None
+        by_model = pattern.spec.manufacturer if pattern else None
         keys = sorted(
             (k for k in row if self._readable(k) and k.strip().lower() not in self.maker_keys),
             key=lambda k: (k.strip().lower() not in self.combined_keys | self.model_keys, k),
@@ -318,11 +322,16 @@ class RegisterReader:
         for key in keys:
             lk = key.strip().lower()
             got = self.find_maker(row[key], forgiving=lk in self.combined_keys)
-            if got is not None:
-                if "make" not in out:
-                    out["make"] = got.name
-                said.append(got.describe(key))
-                return got
+            if got is None:
+                continue
+            match = self.kb.resolve(got.name)
+            if by_model and match is not None and match.vendor.name != by_model:
+                said.append(f"{got.describe(key)} not taken: model {model} is {by_model}'s")
+                return None
+            if "make" not in out:
+                out["make"] = got.name
+            said.append(got.describe(key))
+            return got
         return None
 
 
