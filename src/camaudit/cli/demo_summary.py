@@ -7,6 +7,8 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 
 from rich.console import Console
+from rich.padding import Padding
+from rich.text import Text
 
 from camaudit.cli.tables import Column, fit_table, print_tables
 from camaudit.kb import load_kb
@@ -21,12 +23,12 @@ _COLUMNS = (
     Column("truth", 5),
 )
 _RELATION = {
-    "subsidiary": "a subsidiary of",
-    "house-brand": "a house brand of",
-    "oem": "an OEM label of",
-    "former-subsidiary": "a former subsidiary of",
+    "subsidiary": "subsidiary of",
+    "house-brand": "house brand of",
+    "oem": "OEM label of",
+    "former-subsidiary": "former subsidiary of",
     "component": "built on components of",
-    "affiliate": "an affiliate of",
+    "affiliate": "affiliate of",
 }
 _MAKER_PROTOCOLS = frozenset({"sadp", "isapi", "dhip", "dahua_cgi"})
 #: Evidence cited per label (the first distinct rules of the identity's chain).
@@ -53,10 +55,10 @@ def _cited(refs: Sequence[EvidenceRef]) -> str:
     return "; ".join(seen.values()) or "no rule recorded"
 
 
-def label_lines(devices: Sequence[Device]) -> list[str]:
-    """One line per OEM-labelled device: label → maker, the KB link, the evidence."""
+def label_lines(devices: Sequence[Device]) -> list[tuple[str, str]]:
+    """Per OEM-labelled device: (label → maker and the KB link, the evidence that said so)."""
     kb = load_kb()
-    lines = []
+    lines: list[tuple[str, str]] = []
     for d in sorted(devices, key=lambda d: (d.identity.brand or "", d.ip or "")):
         ident = d.identity
         if not (ident.manufacturer and ident.brand and ident.brand != ident.manufacturer):
@@ -68,8 +70,12 @@ def label_lines(devices: Sequence[Device]) -> list[str]:
             if link
             else "label not linked in the KB"
         )
-        lines.append(f"  {ident.brand} {ident.model or ''} at {d.ip} → {ident.manufacturer}: {how}")
-        lines.append(f"      seen in {_cited(ident.evidence)}")
+        lines.append(
+            (
+                f"{ident.brand} {ident.model or ''} ({d.ip}) → {ident.manufacturer}: {how}",
+                f"seen in {_cited(ident.evidence)}",
+            )
+        )
     return lines
 
 
@@ -109,5 +115,8 @@ def print_demo_summary(
     lines = label_lines(devices)
     if lines:
         console.print("How each label was seen through to its maker:", highlight=False)
-        for line in lines:
-            console.print(line, highlight=False, markup=False)
+        for head, seen in lines:
+            console.print(Padding(Text(head), (0, 0, 0, 2), expand=False), highlight=False)
+            console.print(
+                Padding(Text(seen, style="dim"), (0, 0, 0, 6), expand=False), highlight=False
+            )
