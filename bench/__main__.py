@@ -3,7 +3,8 @@
 Names: accuracy (corpus, with nmap -sV side by side), eval (out-of-sample set bench/eval/, per
 half), throughput (identification), importers
 (1M Shodan records, 1M pcap packets), lab (5,000-device lab scale), scan (1,024-device lab
-with hostile personas, camaudit vs nmap), scan5000 (5,000-device scan), fuzz (mutation
+with hostile personas, camaudit vs nmap), scan5000 (5,000-device scan), nmap_lab (``import nmap`` of real
+``nmap -sV --version-light`` output of a 64-device lab), fuzz (mutation
 fuzzing of every parser of untrusted bytes; `--seconds`, `--inputs`; not part of ``all``). Results go to
 bench/results/; see bench/README.md. ``all`` takes about 20-30 minutes on 2 cores.
 """
@@ -31,6 +32,7 @@ COMMANDS: dict[str, list[str]] = {
     "scan5000": ["bench.scan_bench", "--devices", "5000", "--subnet", "127.64.0.0/18", "--no-nmap"],
     "fuzz": ["bench.fuzz"],
     "isolation": ["bench.isolation_bench"],
+    "nmap_lab": ["bench.nmap_lab"],
 }
 
 #: Run only when named (``make fuzz``): their budget is their own.

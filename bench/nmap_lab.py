@@ -3,14 +3,18 @@
     python -m bench.nmap_lab [--devices 64] [--subnet 127.78.0.0/24]
 
 Serves the lab, runs nmap on the lab's ports, imports the XML into a scratch database and
-compares the makers with the lab's ground truth (and counts false restricted makers).
+compares the makers with the lab's ground truth (and counts false restricted makers). Misses are
+printed per persona; the figures go to bench/results/nmap_lab.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import tempfile
+import time
+from collections import Counter
 from pathlib import Path
 
 from camaudit import api
@@ -18,6 +22,7 @@ from camaudit.lab import LabThread, build_fleet
 from camaudit.store import Store
 
 RESTRICTED = {"Hikvision", "Dahua"}
+RESULTS = Path(__file__).parent / "results"
 
 
 def main() -> None:
@@ -30,6 +35,7 @@ def main() -> None:
     ports = sorted({p for d in truth.values() for p in d["ports"].values()})
     with tempfile.TemporaryDirectory() as tmp:
         xml = Path(tmp) / "lab.xml"
+        started = time.monotonic()
         with LabThread(fleet):
             subprocess.run(
                 [
@@ -48,6 +54,7 @@ def main() -> None:
                 capture_output=True,
                 timeout=1800,
             )
+        elapsed = time.monotonic() - started
         with Store.open(f"sqlite:///{Path(tmp) / 'n.db'}") as store:
             api.import_file("nmap", xml, store=store, org="lab")
             found = {d.ip: d.identity.manufacturer for d in store.devices("lab")}
@@ -56,8 +63,25 @@ def main() -> None:
         found.get(ip) in RESTRICTED and t["manufacturer"] not in RESTRICTED
         for ip, t in truth.items()
     )
+    misses = Counter(t["persona"] for ip, t in truth.items() if found.get(ip) != t["manufacturer"])
     print(
         f"nmap -sV --version-light: {right}/{len(truth)} makers right, {false_r} false restricted"
+    )
+    for persona, count in sorted(misses.items()):
+        print(f"  missed: {persona} x{count}")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "nmap_lab.json").write_text(
+        json.dumps(
+            {
+                "devices": len(truth),
+                "right": right,
+                "false_restricted": false_r,
+                "missed_by_persona": dict(sorted(misses.items())),
+                "seconds": round(elapsed, 1),
+            },
+            indent=2,
+        )
+        + "\n"
     )
 
 

@@ -19,6 +19,13 @@ from camaudit.models import Device
 from camaudit.policy.firmware import parse_firmware
 
 KINDS = ("unregistered", "unseen", "maker_mismatch", "firmware_older")
+#: Each kind as a heading for people (reports).
+KIND_TITLES = {
+    "unregistered": "On the network, not in the register",
+    "unseen": "In the register, never seen on the network",
+    "maker_mismatch": "Register and device name different makers",
+    "firmware_older": "Device runs older firmware than the register records",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,8 +74,10 @@ def test_split_keeps_each_source_in_one_half(items: list[EvalItem]) -> None:
     assert all(len(s) == 1 for s in sides.values()), {g: s for g, s in sides.items() if len(s) > 1}
 
 
-def test_split_file_is_the_deterministic_split_of_the_items(items: list[EvalItem]) -> None:
-    assert make_split(items) == load_split(SPLIT)
+def test_split_is_deterministic_and_frozen_once_written(items: list[EvalItem]) -> None:
+    # split.json is frozen: a label corrected later must not move items between the halves
+    # (that would let tuned items into the holdout), so only the order-independence of
+    # make_split is checked here; coverage and source grouping are checked above.
     assert make_split(list(reversed(items))) == make_split(items)
 
 

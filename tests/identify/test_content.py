@@ -118,3 +118,112 @@ def test_truncated_mis_kinded_input_never_raises(ident, kind, sample, cut, junk)
 @given(kind=st.sampled_from(list(EvidenceKind)), data=st.binary(max_size=2048))
 def test_random_bytes_never_raise(ident, kind, data):
     ident.identify([Evidence(kind, data)])
+
+
+def test_python2_repr_printout_names_the_label(ident):
+    data = b"{u'session': u'9f', u'params': {u'Vendor': u'EZIP'}, u'result': True, u'id': 8}"
+    got = ident.identify([Evidence(K.HTTP, data)])
+    assert (got.manufacturer, got.brand) == ("Dahua", "EZ-IP")
+
+
+@pytest.mark.parametrize(
+    ("data", "maker"),
+    [
+        (b"(hardware='X1', b='jovision', name='HD%20IPC')", "Jovision"),
+        (b'{"info": {"oem": 1, "tag": "DoorBird"}}', "DoorBird"),
+    ],
+)
+def test_a_value_that_is_exactly_a_kb_name_names_the_maker(ident, data, maker):
+    got = ident.identify([Evidence(K.HTTP, data)])
+    assert got.manufacturer == maker
+    assert any(r.rule == "names:exact-value" for r in got.evidence)
+
+
+@pytest.mark.parametrize("word", ["camera", "outdoor", "Streaming", "admin"])
+def test_ordinary_word_values_name_nobody(ident, word):
+    data = f'{{"tag": "{word}", "zone": "{word}"}}'.encode()
+    assert ident.identify([Evidence(K.HTTP, data)]).manufacturer is None
+
+
+def test_server_value_of_a_json_header_dump_is_read_as_text(ident):
+    data = b'{"SERVER": "Linux/3.8.8, UPnP/1.0, ZheJiang Dahua Technology CO.,LTD. Upnp SDK"}'
+    assert ident.identify([Evidence(K.UPNP, data)]).manufacturer == "Dahua"
+
+
+def test_a_strong_model_grammar_names_the_maker_from_any_field(ident):
+    data = b'{"result": {"hardware": "IPC-HDW1230T1-S5"}}'
+    assert ident.identify([Evidence(K.HTTP, data)]).manufacturer == "Dahua"
+
+
+def test_a_weak_model_grammar_needs_a_model_column(ident):
+    weak = b'{"result": {"code": "IP7133"}}'
+    assert ident.identify([Evidence(K.HTTP, weak)]).manufacturer is None
+    row = Evidence(K.ASSET_ROW, b'{"model": "IP7133"}')
+    assert ident.identify([row]).manufacturer == "Vivotek"
+
+
+@pytest.mark.parametrize(
+    ("page", "maker"),
+    [
+        ("<table><tr><td>Manufacturer</td><td>Hikvision</td></tr></table>", "Hikvision"),
+        ("<dl><dt>Vendor:</dt><dd>Dahua</dd></dl>", "Dahua"),
+        ("<div><label>Model</label><span>DS-7608NI-K2</span></div>", "Hikvision"),
+    ],
+)
+def test_label_and_value_cells_of_a_device_page(ident, page, maker):
+    data = f"HTTP/1.1 200 OK\r\n\r\n<html><body>{page}</body></html>".encode()
+    assert ident.identify([Evidence(K.HTTP, data)]).manufacturer == maker
+
+
+@pytest.mark.parametrize(
+    ("realm", "maker"), [("HikvisionDVR", "Hikvision"), ("Dahua-NVR", "Dahua")]
+)
+def test_maker_names_run_together_with_other_words(ident, realm, maker):
+    data = f'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="{realm}"\r\n\r\n'
+    assert ident.identify([Evidence(K.HTTP, data.encode())]).manufacturer == maker
+
+
+@pytest.mark.parametrize("realm", ["IPCamera", "NetworkVideo", "TaxisFleet", "WebAdmin"])
+def test_run_together_ordinary_words_name_nobody(ident, realm):
+    data = f'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="{realm}"\r\n\r\n'
+    assert ident.identify([Evidence(K.HTTP, data.encode())]).manufacturer is None
+
+
+@pytest.mark.parametrize(
+    ("realm", "maker"), [("b4a38201a73f", "Hikvision"), ("6cf17e812039", "Uniview")]
+)
+def test_a_realm_that_is_the_devices_mac_is_looked_up(ident, realm, maker):
+    data = (
+        f'RTSP/1.0 401 Unauthorized\r\nCSeq: 1\r\nWWW-Authenticate: Digest realm="{realm}"\r\n\r\n'
+    )
+    got = ident.identify([Evidence(K.RTSP, data.encode())])
+    assert got.manufacturer == maker
+    assert any(r.field == "realm" for r in got.evidence)
+
+
+@pytest.mark.parametrize(
+    ("row", "maker"),
+    [
+        ({"description": "foscam EH8135 V3"}, "Foscam"),
+        ({"model": "VICON-V2005D-W28IR"}, "Vicon"),
+        ({"description": "Uniarch bullet, car park"}, "Uniview"),
+        ({"description": "Replaced the Foscam unit with an Axis"}, None),
+        ({"description": "not Jovision"}, None),
+    ],
+)
+def test_register_prose_and_model_columns_name_kb_makers(ident, row, maker):
+    import json
+
+    got = ident.identify([Evidence(K.ASSET_ROW, json.dumps(row).encode())])
+    assert got.manufacturer == maker
+
+
+@pytest.mark.parametrize("mac", [b"bc:ba:c2", b"BC-BA-C2-11-22-33", b"bcbac2112233"])
+def test_bare_mac_addresses_and_prefixes_are_looked_up(ident, mac):
+    assert ident.identify([Evidence(K.MAC, mac)]).manufacturer == "Hikvision"
+
+
+def test_a_realm_quoted_outside_its_header_meets_the_realm_rules(ident):
+    data = b'client sent: Authorization: Digest username="admin", realm="Use \'live\' as User Name"'
+    got = ident.identify([Evidence(K.BANNER, data)])
+    assert got.manufacturer == "Bosch"

@@ -92,3 +92,29 @@ def test_same_ip_in_two_organisations_is_two_devices(tmp_path):
         api.import_file("register", reg, store=store, org="Two")
         assert len(store.devices("One")) == 1 and len(store.devices("Two")) == 1
         assert store.devices("One")[0].merges == [] and store.devices("Two")[0].merges == []
+
+
+_SCAN = """<?xml version="1.0"?>
+<nmaprun scanner="nmap"><host starttime="1733500001"><address addr="10.0.0.5" addrtype="ipv4"/>
+<ports><port protocol="tcp" portid="80"><state state="open"/><service name="http" method="table"
+ servicefp="SF-Port80-TCP:V=7.93%r(GetRequest,2F,&quot;HTTP/1\\.1\\x20401\\x20Unauthorized\\r\\nServer:\\x20App-webs/\\r\\n\\r\\n&quot;)"/>
+</port></ports></host></nmaprun>
+"""
+
+
+def test_a_register_row_and_a_scan_at_one_ip_merge_only_within_one_organisation(tmp_path):
+    reg = tmp_path / "r.csv"
+    reg.write_text("Asset ID,Location,Make,Model,IP\nA-1,Gate,Hikvision,DS-2CD2143G2-I,10.0.0.5\n")
+    scan = tmp_path / "scan.xml"
+    scan.write_text(_SCAN)
+    with Store.open(f"sqlite:///{tmp_path / 'c.db'}") as store:
+        api.import_file("register", reg, store=store, org="One")
+        api.import_file("nmap", scan, store=store, org="Two")
+        (one,), (two,) = store.devices("One"), store.devices("Two")
+        assert one.merges == [] and two.merges == []
+        assert one.asset.asset_id == "A-1" and two.asset.asset_id is None
+        # the same scan in the register's organisation is the same device (by address)
+        api.import_file("nmap", scan, store=store, org="One")
+        (merged,) = store.devices("One")
+        assert {m.rule for m in merged.merges} == {"ip"} and merged.asset.asset_id == "A-1"
+        assert len(store.devices("Two")) == 1

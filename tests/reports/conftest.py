@@ -12,6 +12,7 @@ from camaudit.identify import Identifier
 from camaudit.models import Device, Finding
 from camaudit.reports import SUFFIXES, write_report
 from tests.reports.estate import META, build_estate, build_findings
+from tests.reports.planted import planted_devices
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +28,12 @@ def estate(identifier: Identifier) -> list[Device]:
 @pytest.fixture(scope="session")
 def findings(estate: list[Device]) -> list[Finding]:
     return build_findings(estate)
+
+
+@pytest.fixture(scope="session")
+def planted(identifier: Identifier) -> list[Device]:
+    """The planted register-versus-network case (tests/reports/planted.py)."""
+    return planted_devices(identifier)
 
 
 @pytest.fixture

@@ -84,3 +84,24 @@ def test_untrusted_text_cannot_inject_markdown(estate):
 
 def test_plain_strips_control_characters():
     assert plain("a\x00b\nc") == "a b c"
+
+
+def test_restricted_kit_is_listed_by_location_with_its_asset_id(planted):
+    from tests.reports.planted import ORG, restricted_placed
+
+    text = answer(planted, org=ORG)
+    section = text[text.index("## Hikvision equipment by location") :]
+    for ip, asset_id, location in restricted_placed(planted):
+        assert f"- {location}: asset {asset_id}, Hikvision DS-2CD2143G2-I ({ip})" in section
+    assert "10.77.0.3" not in section  # a Dahua device is not listed in a Hikvision answer
+
+
+def test_answer_json_devices_carry_asset_id_and_location(planted):
+    from camaudit.reports.answer_json import build_answer
+    from tests.reports.planted import ORG, restricted_placed
+
+    doc = build_answer(build_report_data(list(planted), [], {**META, "org": ORG}))
+    by_key = {d["key"]: d for d in doc["devices"]}
+    placed = {(a, loc) for _, a, loc in restricted_placed(planted)}
+    got = {(d["asset_id"], d["location"]) for d in by_key.values() if d["restricted"]}
+    assert placed <= got and (None, None) in got  # the unregistered Dahua has neither

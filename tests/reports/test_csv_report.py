@@ -68,3 +68,15 @@ def test_guard_formula():
 def test_empty(write):
     header, data = rows(write("csv", devices=[], found=[]))
     assert header == DEVICE_COLUMNS and data == []
+
+
+def test_asset_id_and_location_beside_each_restricted_device(write, planted):
+    from tests.reports.planted import ORG, restricted_placed
+
+    _, got = rows(write("csv", devices=planted, found=[], org=ORG))
+    by_ip = {r["ip"]: r for r in got}
+    for ip, asset_id, location in restricted_placed(planted):
+        assert by_ip[ip]["restricted"] and (by_ip[ip]["asset_id"], by_ip[ip]["location"]) == (
+            asset_id,
+            location,
+        )

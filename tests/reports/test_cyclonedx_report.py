@@ -81,3 +81,13 @@ def test_same_report_same_bom_and_duplicate_keys_stay_unique(write, estate):
 def test_empty_estate_is_a_valid_bom(write):
     bom = load(write("cyclonedx", devices=[], found=[]))
     assert bom.get("components", []) == []
+
+
+def test_asset_id_and_location_beside_each_restricted_device(write, planted):
+    from tests.reports.planted import ORG, restricted_placed
+
+    bom = load(write("cyclonedx", devices=planted, found=[], org=ORG))
+    by_ip = {props(c).get("camaudit:ip", [""])[0]: props(c) for c in bom["components"]}
+    for ip, asset_id, location in restricted_placed(planted):
+        assert by_ip[ip]["camaudit:asset_id"] == [asset_id]
+        assert by_ip[ip]["camaudit:location"] == [location]

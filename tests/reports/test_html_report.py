@@ -139,3 +139,40 @@ def test_any_text_stays_text(model, site):
     p = page(html)
     assert {t for t, _ in p.tags} <= EXPECTED_TAGS
     assert all(not set(a) & URL_ATTRS for _, a in p.tags)
+
+
+def test_reconciliation_section_near_the_end(write, planted):
+    from tests.reports.planted import EXPECTED, ORG
+
+    html = write("html", devices=planted, found=[], org=ORG).read_text(encoding="utf-8")
+    start = html.index('<section aria-labelledby="reconciliation-heading">')
+    assert html.index('id="devices-heading"') < start < html.index("</main>")
+    section = html[start : html.index("</section>", start)]
+    for kind, asset_id, location in EXPECTED:
+        table = section[section.index(f'id="reconciliation-{kind}"') :]
+        row = table[table.index("<tbody>") : table.index("</tbody>")]
+        if asset_id is None:
+            assert '<th scope="row">—</th><td>—</td><td>10.77.0.3</td>' in row
+        else:
+            assert f'<th scope="row">{asset_id}</th><td>{location}</td>' in row, kind
+    assert "LTS is a label of Hikvision" in section
+    assert "CAM-005" not in section  # both sides agree on it
+    # an estate without a register has no such section
+    assert "reconciliation-heading" not in write("html").read_text(encoding="utf-8")
+
+
+def test_asset_id_and_location_beside_each_restricted_device(write, planted):
+    from tests.reports.planted import ORG, restricted_placed
+
+    html = write("html", devices=planted, found=[], org=ORG).read_text(encoding="utf-8")
+    devices = html[html.index('id="devices-heading"') : html.index("reconciliation-heading")]
+    placed = restricted_placed(planted)
+    assert len(placed) == 3
+    for ip, asset_id, location in placed:
+        row = next(
+            r for r in devices.split('<tr class="main">') if f"{ip}<br>" in r or f"{ip}</th>" in r
+        )
+        assert (
+            f"<strong>{asset_id}</strong>" in row
+            and f'<span class="location">{location}</span>' in row
+        )

@@ -53,3 +53,31 @@ def test_identity_contract_round_trips(write, estate):
 def test_empty(write):
     doc = load(write("json", devices=[], found=[]))
     assert doc["devices"] == [] and doc["findings"] == [] and doc["summary"]["devices"] == 0
+
+
+def test_reconciliation_block(write, planted):
+    from tests.reports.planted import EXPECTED, ORG
+
+    doc = load(write("json", devices=planted, found=[], org=ORG))
+    block = doc["reconciliation"]
+    assert block["org"] == ORG
+    assert block["counts"] == {
+        "unregistered": 1,
+        "unseen": 1,
+        "maker_mismatch": 1,
+        "firmware_older": 1,
+    }
+    lines = [(i["kind"], i["asset_id"], i["location"]) for i in block["items"]]
+    assert sorted(lines, key=str) == sorted(EXPECTED, key=str)
+    mismatch = next(i for i in block["items"] if i["kind"] == "maker_mismatch")
+    assert (mismatch["register"], mismatch["observed"]) == ("LTS", "Hikvision")
+    assert "reconciliation" not in load(write("json"))
+
+
+def test_asset_id_and_location_beside_each_restricted_device(write, planted):
+    from tests.reports.planted import ORG, restricted_placed
+
+    by_ip = {d["ip"]: d for d in load(write("json", devices=planted, found=[], org=ORG))["devices"]}
+    for ip, asset_id, location in restricted_placed(planted):
+        row = by_ip[ip]
+        assert row["restricted"] and (row["asset_id"], row["location"]) == (asset_id, location)

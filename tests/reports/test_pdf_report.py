@@ -112,3 +112,33 @@ def test_rendering_never_connects_out():
         assert out.startswith(b"%PDF")
         with pytest.raises(BlockingIOError):
             srv.accept()  # nothing connected while the PDF was laid out
+
+
+def test_reconciliation_section_is_printed(tmp_path, planted):
+    from camaudit.reports import write_report
+    from tests.reports.estate import META
+    from tests.reports.planted import EXPECTED, ORG
+
+    path = write_report("pdf", tmp_path / "r.pdf", planted, [], {**META, "org": ORG})
+    text = " ".join(run("pdftotext", "-layout", str(path), "-").split())
+    tail = text[text.index("Register reconciliation") :]
+    assert text.index("CAM-005") < text.index("Register reconciliation")  # after the devices
+    for kind, asset_id, location in EXPECTED:
+        if asset_id is not None:
+            assert f"{asset_id} {location}" in tail, kind
+    assert "10.77.0.3" in tail and "never seen on the network" in tail
+
+
+def test_asset_id_and_location_beside_each_restricted_device(tmp_path, planted):
+    from camaudit.reports import write_report
+    from tests.reports.estate import META
+    from tests.reports.planted import ORG, restricted_placed
+
+    path = write_report("pdf", tmp_path / "r.pdf", planted, [], {**META, "org": ORG})
+    text = run("pdftotext", "-layout", str(path), "-")
+    devices = text[: text.index("Register reconciliation")]
+    lines = devices.splitlines()
+    for ip, asset_id, location in restricted_placed(planted):
+        at = next(i for i, line in enumerate(lines) if asset_id in line.split())
+        cell = " ".join(" ".join(lines[at : at + 4]).split())
+        assert location.split()[0] in cell and ip in cell, (asset_id, cell)

@@ -6,7 +6,13 @@ import dataclasses
 
 from openpyxl import load_workbook
 
-from camaudit.reports.tabular import DEVICE_COLUMNS, EVIDENCE_COLUMNS, FINDING_COLUMNS
+from camaudit.reconcile import KIND_TITLES
+from camaudit.reports.tabular import (
+    DEVICE_COLUMNS,
+    EVIDENCE_COLUMNS,
+    FINDING_COLUMNS,
+    RECONCILIATION_COLUMNS,
+)
 from tests.reports.estate import CJK_SITE, HOSTILE_MODEL
 
 
@@ -73,3 +79,29 @@ def test_control_characters_and_huge_text_do_not_break_the_file(write, estate):
     row = dict(zip(DEVICE_COLUMNS, values(wb["Devices"])[1], strict=True))
     assert row["model"] == "DS-2CD[31m"
     assert len(row["notes"]) == 32_767
+
+
+def test_reconciliation_sheet(write, planted):
+    from tests.reports.planted import EXPECTED, ORG
+
+    wb = load_workbook(write("xlsx", devices=planted, found=[], org=ORG))
+    assert wb.sheetnames == ["Devices", "Findings", "Evidence", "Summary", "Reconciliation"]
+    rows = values(wb["Reconciliation"])
+    assert rows[0] == RECONCILIATION_COLUMNS
+    cols = [RECONCILIATION_COLUMNS.index(c) for c in ("kind", "asset_id", "location")]
+    got = sorted((tuple(r[i] for i in cols) for r in rows[1:]), key=str)
+    want = sorted(((KIND_TITLES[k], a, loc) for k, a, loc in EXPECTED), key=str)
+    assert got == want
+    assert wb["Reconciliation"].auto_filter.ref == "A1:H5"
+
+
+def test_asset_id_and_location_beside_each_restricted_device(write, planted):
+    from tests.reports.planted import ORG, restricted_placed
+
+    sheet = values(load_workbook(write("xlsx", devices=planted, found=[], org=ORG))["Devices"])
+    by_ip = {
+        r[DEVICE_COLUMNS.index("ip")]: dict(zip(DEVICE_COLUMNS, r, strict=True)) for r in sheet[1:]
+    }
+    for ip, asset_id, location in restricted_placed(planted):
+        row = by_ip[ip]
+        assert row["restricted"] and (row["asset_id"], row["location"]) == (asset_id, location)

@@ -21,7 +21,8 @@ from camaudit.cli.common import (
 )
 from camaudit.errors import InputError
 from camaudit.evidence import guess_kind, iter_jsonl, parse_kind, read_jsonl, read_raw_file
-from camaudit.models import Evidence, Identity
+from camaudit.identify.batch import BatchIdentifier
+from camaudit.models import Evidence
 
 app = typer.Typer(
     name="camaudit",
@@ -112,16 +113,17 @@ def identify(
     if batch is None and not files:
         raise InputError("give evidence FILEs or --batch FILE.jsonl (see camaudit identify --help)")
     if batch is not None:
-        ident = api.identifier()
+        ident = BatchIdentifier(api.identifier())
         gc.freeze()  # the KB lives for the whole run: keep it out of every GC pass
         stream = sys.stdin if str(batch) == "-" else None
         evs = iter_jsonl(stream, source="stdin") if stream else read_jsonl(batch)
         rows = []
+        write = sys.stdout.write
         for ev in evs:
-            identity = ident.identify([ev])
             if as_json:
-                sys.stdout.write(_json_line(identity))
+                write(ident.json_line(ev))
             else:
+                identity = ident.identify(ev)
                 rows.append((f"{ev.ip or ''}:{ev.port or ''} {ev.kind.value}", identity))
         if not as_json:
             show_identities(rows, wide=wide)
@@ -132,12 +134,6 @@ def identify(
         print_json([ident.to_dict() for _, ident in results])
     else:
         show_identities(results, wide=wide)
-
-
-def _json_line(identity: Identity) -> str:
-    import json
-
-    return json.dumps(identity.to_dict(), ensure_ascii=False) + "\n"
 
 
 @app.command()

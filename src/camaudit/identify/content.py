@@ -56,6 +56,7 @@ FREE_TEXT: tuple[tuple[str, float], ...] = (
     ("cn", 0.55),
     ("gen.name", 0.65),
     ("gen.model", 0.75),
+    ("gen.device_type", 0.75),
     ("gen.text", 0.5),
     ("sdp.s", 0.6),
     ("sdp.i", 0.6),
@@ -82,6 +83,7 @@ _TEXT_MAC = re.compile(
     r"(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])"
 )
 _Seen = set[tuple[str, str, str]]
+_BARE_MAC = re.compile(r"[0-9A-Fa-f]{2}(?:[:.-]?[0-9A-Fa-f]{2}){2,5}")
 _MESSAGES = (EvidenceKind.HTTP, EvidenceKind.RTSP)
 
 
@@ -110,6 +112,10 @@ def observe_content(
         return  # register rows are people's prose and columns: their own rules read them
     kind = declared.value
     text = fields.first("raw") or ""
+    if declared is EvidenceKind.MAC and len(text) <= 64 and _BARE_MAC.fullmatch(text.strip()):
+        # A bare address or prefix: only the registry lookups apply (no structure to sniff).
+        _macs(ident, obs, fields, "", kind, sha)
+        return
     facts = obs.facts
     seen: _Seen = (
         {(f.field, f.value.casefold(), f.ref.matched) for f in facts[start:]}
@@ -122,6 +128,7 @@ def observe_content(
         # kind; header paths (Location, Content-Base) and free text remain.
         _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "")
         _free_text(ident, obs, [fields], kind, sha, seen)
+        _realm_macs(ident, obs, fields, kind, sha)
         return
     every = [fields]
     covered = set(_COVERS.get(declared, ()))
@@ -136,11 +143,34 @@ def observe_content(
         every.append(extra)
         label = f"{other.value}:"
         _add_hits(ident, obs, ident.rules.match(other.value, extra), kind, sha, seen, label)
+    if 'realm="' in text and not fields.get("realm"):
+        # A realm quoted outside a WWW-Authenticate header of the declared kind (an
+        # Authorization header echoed in a log, a 401 pasted inside other text): the realm
+        # rules of both protocols that use them read it.
+        realms = _loose_realms(text)
+        if realms.items():
+            every.append(realms)
+            for other in _MESSAGES:
+                label = f"{other.value}:"
+                _add_hits(
+                    ident, obs, ident.rules.match(other.value, realms), kind, sha, seen, label
+                )
     origin = _generic(every, text, sniffed, covered, fields)
     _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "", origin)
     _free_text(ident, obs, every, kind, sha, seen)
     body = text if declared not in _MESSAGES else _after_head(text)
     _macs(ident, obs, fields, body, kind, sha)
+    _realm_macs(ident, obs, fields, kind, sha)
+
+
+_LOOSE_REALM = re.compile(r'\brealm="([^"\r\n]{1,120})"', re.IGNORECASE)
+
+
+def _loose_realms(text: str) -> Fields:
+    found = Fields()
+    for m in _LOOSE_REALM.finditer(text[:16384]):
+        found.add("realm", m.group(1))
+    return found
 
 
 def _generic(
@@ -156,7 +186,7 @@ def _generic(
             if is_key:
                 pairs.extend((name, v) for v in values)
     if sniffed.formats:
-        todo = [f for f in sniffed.formats if f not in covered and f not in ("html", "sdp")]
+        todo = [f for f in sniffed.formats if f not in covered and f != "sdp"]
         if todo:
             pairs.extend(structured_pairs(text, todo))
         if "sdp" in sniffed.formats:
@@ -226,6 +256,8 @@ def _free_text(
         for fname, values in f.items():
             weight = _FREE_WEIGHT.get(fname)
             if weight is None:
+                if fname == "gen.word":
+                    _exact_names(ident, obs, values, kind, sha, seen)
                 continue
             for text in values:
                 model_part, name_part = _text_template(ident, text, weight)
@@ -237,6 +269,30 @@ def _free_text(
                         _add_template(obs, model_part, kind, fname, text, sha, seen)
                 if name_part and fname in _NAME_FIELDS:
                     _add_template(obs, name_part, kind, fname, text, sha, seen)
+
+
+def _exact_names(
+    ident: Identifier,
+    obs: Observation,
+    values: list[str],
+    kind: str,
+    sha: str | None,
+    seen: _Seen,
+) -> None:
+    """Values under keys of no known meaning that are exactly a KB maker or label name
+    (``"b": "jovision"``, ``Vendor: EZIP``): the device names its maker."""
+    for value in values[:_MAX_WORDS]:
+        if len(value) < 3 or ident.kb.resolve(value) is None:
+            continue
+        ref = EvidenceRef("", "names:exact-value", value, "", "")
+        template = tuple(
+            (f.field, f.value, f.weight, f.ref.rule, f.ref.matched)
+            for f in ident.resolver.name_facts("vendor", value, NAME_WEIGHT, ref, [])
+        )
+        _add_template(obs, template, kind, "gen.word", value, sha, seen)
+
+
+_MAX_WORDS = 32
 
 
 def _add_template(
@@ -322,7 +378,7 @@ def _name_template(ident: Identifier, text: str) -> TextTemplate:
     firsts = ident.name_first_words()
     starts = [_first_word(w) in firsts for w in words]
     if not any(starts):
-        return ()
+        return tuple(_subword_names(ident, words))
     taken: set[int] = set()
     for n in (3, 2, 1):
         for i in range(len(words) - n + 1):
@@ -337,7 +393,70 @@ def _name_template(ident: Identifier, text: str) -> TextTemplate:
             ref = EvidenceRef("", "names:free-text", phrase, "", "")
             for f in ident.resolver.name_facts("manufacturer", phrase, NAME_WEIGHT, ref, []):
                 out.append((f.field, f.value, f.weight, f.ref.rule, f.ref.matched))
+    if not out:
+        out.extend(_subword_names(ident, [w for i, w in enumerate(words) if i not in taken]))
     return tuple(out)
+
+
+_SUBWORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def _subword_names(ident: Identifier, words: list[str]) -> list[tuple[str, str, float, str, str]]:
+    """Maker names run together with other words (``HikvisionDVR``, ``Dahua-NVR``): the
+    case-change and hyphen parts of each word, four characters or more, that are a KB name."""
+    out: list[tuple[str, str, float, str, str]] = []
+    for word in words:
+        parts = _SUBWORD.findall(word)
+        if len(parts) < 2:
+            continue
+        for part in parts:
+            if len(part) < 4 or ident.kb.resolve(part) is None:
+                continue
+            ref = EvidenceRef("", "names:free-text", part, "", "")
+            for f in ident.resolver.name_facts("manufacturer", part, NAME_WEIGHT, ref, []):
+                out.append((f.field, f.value, f.weight, f.ref.rule, f.ref.matched))
+    return out
+
+
+#: A realm that is twelve hex digits: the device's own MAC, as some firmware names its realm.
+_REALM_MAC = re.compile(r"[0-9A-Fa-f]{12}")
+#: Weight of the OUI of such a realm (the device's own address, written without separators).
+REALM_MAC_WEIGHT = 0.5
+
+
+def _realm_macs(
+    ident: Identifier, obs: Observation, fields: Fields, kind: str, sha: str | None
+) -> None:
+    for realm in fields.get("realm"):
+        if len(realm) == 12 and _REALM_MAC.fullmatch(realm):
+            mac = ":".join(realm[i : i + 2] for i in range(0, 12, 2)).lower()
+            facts = ident.resolver.mac_facts(mac, kind, sha, [], REALM_MAC_WEIGHT, "realm")
+            obs.facts.extend(facts)
+
+
+#: Words that make a register's prose about other kit (replaced, removed, not, ex-...).
+_NEGATED = re.compile(
+    r"(?i)\b(?:replac\w*|remov\w*|swap\w*|decommission\w*|instead of|non|not|no|ex|was|formerly)\b"
+)
+#: Weight of a KB maker or label name written in a register's free text or model column.
+ASSET_NAME_WEIGHT = 0.65
+#: Register columns whose text may name the maker (beyond the make column's own rules).
+ASSET_NAME_FIELDS = ("description", "model", "notes", "comments", "make/model", "type")
+
+
+def observe_asset_names(
+    ident: Identifier, fields: Fields, obs: Observation, sha: str | None
+) -> None:
+    """KB maker and label names in a register row's prose and model column ("foscam EH8135",
+    "VICON-V2005D-W28IR"), unless the text speaks of replacing or not having such kit."""
+    for fname in ASSET_NAME_FIELDS:
+        for text in fields.get(fname):
+            if _NEGATED.search(text):
+                continue
+            for field, value, w, rule, matched in _name_template(ident, text):
+                weight = w / NAME_WEIGHT * ASSET_NAME_WEIGHT
+                ref = EvidenceRef("asset_row", rule, matched, fname, text[:200], sha)
+                obs.facts.append(Fact(field, value, weight, ref))
 
 
 def _macs(

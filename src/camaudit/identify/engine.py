@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from camaudit.identify.content import observe_content
+from camaudit.identify.content import observe_asset_names, observe_content
 from camaudit.identify.extract import extract
 from camaudit.identify.extract.text import normalise_mac
 from camaudit.identify.facts import Fact, FactTemplate
@@ -164,7 +164,9 @@ class Identifier:
             for fname in _FREE_TEXT_FIELDS:
                 for text in fields.get(fname):
                     ref = EvidenceRef(kind, "grammar:free-text", text[:80], fname, text[:200], sha)
-                    obs.facts.extend(self.resolver.text_model_facts(text, 0.6, ref))
+                    obs.facts.extend(self.resolver.text_model_facts(text, 0.65, ref))
+            stage[0] = "register names"
+            observe_asset_names(self, fields, obs, sha)
         stage[0] = "MAC registry"
         for mac in fields.get("mac"):
             norm = normalise_mac(mac)

@@ -20,6 +20,10 @@ LINK_SCALE = {"high": 1.0, "medium": 0.8, "low": 0.4}
 OUI_WEIGHT = 0.55
 #: Weight of a MAC-shaped string found in free text (it may be another host's address).
 TEXT_OUI_WEIGHT = 0.35
+#: Weight from which a model fact is a field that holds the model (not a token of free text).
+MODEL_FIELD_WEIGHT = 0.85
+#: Share of a model pattern's weight its label gets (below a named make column's 0.85).
+GRAMMAR_BRAND_SCALE = 0.8
 #: Weight of a name the KB does not know, used only as a label.
 UNKNOWN_LABEL_WEIGHT = 0.3
 _DEVICE_TYPES = {t.value for t in DeviceType}
@@ -70,10 +74,14 @@ class Resolver:
             return
         spec = pattern.spec
         gref = EvidenceRef(ref.kind, spec.id, model, ref.field, ref.value, ref.sha256)
-        w = spec.weight * max(weight, 0.5)
+        # A value given as *the model* (a register's model column, an ONVIF Model field) is
+        # read at the grammar's own weight; one picked out of free text is discounted.
+        w = spec.weight if weight >= MODEL_FIELD_WEIGHT else spec.weight * max(weight, 0.6)
         yield Fact("manufacturer", spec.manufacturer, w, gref)
         if spec.brand:
-            yield Fact("brand", spec.brand, w, gref)
+            # The label a model's shape suggests yields to a label the source names (an
+            # LTS-badged camera keeps its Hikvision-shaped model number).
+            yield Fact("brand", spec.brand, w * GRAMMAR_BRAND_SCALE, gref)
         if spec.device_type:
             yield Fact("device_type", spec.device_type, w, gref)
 

@@ -17,8 +17,10 @@ from camaudit.models import EvidenceKind
 
 Item = tuple[EvidenceKind, bytes, str]
 
+#: ``r(Probe,hexlen,"escaped bytes")``; the last one may be cut short (no closing ``")``).
 _PROBE_RE = re.compile(
-    rb'r\(([A-Za-z0-9_-]{1,64}),([0-9A-Fa-f]{1,6}),"((?:[^"\\]|\\.){0,200000})"\)'
+    rb'r\(([A-Za-z0-9_-]{1,64}),([0-9A-Fa-f]{1,6}),"((?:[^"\\]|\\.){0,200000})(?:"\)|\\?$)',
+    re.DOTALL,
 )
 _ESCAPE_RE = re.compile(rb"\\(x[0-9A-Fa-f]{2}|.)", re.DOTALL)
 _SIMPLE_ESCAPES = {b"r": b"\r", b"n": b"\n", b"t": b"\t", b"0": b"\x00"}
@@ -44,23 +46,71 @@ def _unescape(match: re.Match[bytes]) -> bytes:
     return _SIMPLE_ESCAPES.get(code, code)
 
 
+def unwrap_servicefp(fingerprint: str) -> str:
+    """A ``servicefp`` as one line: nmap escapes every whitespace byte of a reply, so raw
+    whitespace is only its line wrapping (``\\n`` then ``SF:`` at each continuation line; an
+    XML reader may have turned those newlines into spaces)."""
+    pieces = fingerprint.split()
+    return "".join(p[3:] if p.startswith("SF:") else p for p in pieces)
+
+
 def servicefp_responses(fingerprint: str) -> Iterator[tuple[str, bytes]]:
-    """``(probe name, response bytes)`` for each ``r(Probe,len,"...")`` of a ``servicefp``."""
-    flat = re.sub(r"\n?SF:", "", fingerprint).replace("\n", "")
-    data = flat.encode("latin-1", errors="replace")
+    """``(probe name, response bytes)`` for each ``r(Probe,len,"...")`` of a ``servicefp``:
+    ``\\xNN``, ``\\0``, ``\\r``, ``\\n``, ``\\t`` and ``\\<char>`` (``\\"``, ``\\\\``,
+    ``\\.``) unescaped. Never raises: what is not a probe reply is skipped."""
+    data = unwrap_servicefp(fingerprint).encode("latin-1", errors="replace")
     for m in _PROBE_RE.finditer(data):
         yield m.group(1).decode("ascii"), _ESCAPE_RE.sub(_unescape, m.group(3))
 
 
 def servicefp_items(fingerprint: str) -> Iterator[Item]:
-    """Evidence for each distinct response in a service fingerprint."""
+    """Evidence for each reply of a service fingerprint that adds something: nmap sends one port
+    several probes and the server repeats its headers in every reply, which is one observation,
+    not several (a weak hint such as a bare ``Server: Webs`` must not add up to a maker). Later
+    HTTP/RTSP replies keep their status line, the headers no earlier reply had and a body not
+    seen before; a reply left with nothing new is dropped."""
     seen: set[bytes] = set()
+    names: set[bytes] = set()
+    bodies: set[bytes] = set()
     for probe, response in servicefp_responses(fingerprint):
         if not response.strip() or response in seen:
             continue
         seen.add(response)
-        kind = payload_kind(response[:4096].decode("utf-8", errors="replace"))
-        yield kind, response, f"servicefp {probe}"
+        reply = _new_part(response, names, bodies)
+        if reply is None:
+            continue
+        kind = payload_kind(reply[:4096].decode("utf-8", errors="replace"))
+        yield kind, reply, f"servicefp {probe}"
+
+
+_STATUS_LINE = re.compile(rb"^(?:HTTP|RTSP)/\d")
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+
+
+def _new_part(response: bytes, names: set[bytes], bodies: set[bytes]) -> bytes | None:
+    """``response`` less the header names and the body earlier replies of the port had (both
+    recorded in ``names`` and ``bodies``); None when nothing is left but the status line. Replies
+    that are not HTTP/RTSP are kept whole."""
+    if not _STATUS_LINE.match(response):
+        return response
+    end = _HEAD_END.search(response)
+    head, body = (response[: end.start()], response[end.end() :]) if end else (response, b"")
+    status, *lines = re.split(rb"\r?\n", head)
+    fresh = [line for line in lines if _name(line) not in names]
+    names.update(_name(line) for line in lines)
+    has_body = bool(body.strip())
+    new_body = has_body and body not in bodies
+    if has_body:
+        bodies.add(body)
+    if len(fresh) == len(lines) and (new_body or not has_body):
+        return response  # nothing repeated: the reply as it came
+    if not fresh and not new_body:
+        return None
+    return b"\r\n".join([status, *fresh]) + b"\r\n\r\n" + (body if new_body else b"")
+
+
+def _name(line: bytes) -> bytes:
+    return line.split(b":", 1)[0].strip().lower()
 
 
 def _elems(script: Element) -> dict[str, str]:

@@ -10,8 +10,9 @@ host names (``hostname``), and per port:
   MD5 it prints for unknown icons), ``rtsp-methods``, ``rtsp-url-brute`` (discovered URLs),
   ``ssl-cert`` (the PEM, else subject and issuer), ``upnp-info`` and ``wsdd-discover``;
   pre-scan ``broadcast-wsdd-discover`` / ``broadcast-upnp-info`` per listed device;
-- the service match (product, version, extra info, device type, CPEs) when nmap probed for it:
-  nmap's conclusion, kept as an ``asset_row`` claim, not as device output.
+- the service match (product, version, extra info, device type, OS type, CPEs) when nmap
+  probed for it: nmap's conclusion, kept as an ``asset_row`` claim (``claimed_by: nmap -sV``),
+  not as device output; the KB reads its description words and its CPE vendor at modest weights.
 """
 
 from __future__ import annotations
@@ -226,6 +227,7 @@ def _port(
             info=service.get("extrainfo"),
             device_type=service.get("devicetype"),
             cpes=[c.text or "" for c in service.findall("cpe")],
+            os_type=service.get("ostype"),
         )
         if claim is not None:
             source = source_label("nmap", path, f"{where} {proto}/{number}", "service")
@@ -241,9 +243,11 @@ def _port(
 
 
 def _without_repeated_server(items: list[Item]) -> list[Item]:
-    """Drop ``http-server-header`` fragments whose Server value ``http-headers`` already holds
-    (the same header seen by two scripts is one observation, not two)."""
-    headers = b"\r\n".join(p for _, p, d in items if d == "http-headers").lower()
+    """Drop ``http-server-header`` fragments whose Server value ``http-headers`` or a
+    fingerprinted reply already holds (the same header seen twice is one observation)."""
+    headers = b"\r\n".join(
+        p for _, p, d in items if d == "http-headers" or d.startswith("servicefp ")
+    ).lower()
     return [
         item for item in items if item[2] != "http-server-header" or item[1].lower() not in headers
     ]

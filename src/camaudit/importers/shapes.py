@@ -148,6 +148,7 @@ def scanner_claim(
     info: str | None = None,
     device_type: str | None = None,
     cpes: Iterable[str] = (),
+    os_type: str | None = None,
 ) -> dict[str, str] | None:
     """A tool's service identification as an ``asset_row`` object, or None when it says nothing
     about the product. The claim text goes in ``description`` (read by the free-text rules at a
@@ -165,4 +166,6 @@ def scanner_claim(
         row["cpe"] = " ".join(cpe_list)[:512]
     if device_type and device_type.strip():
         row["claimed device type"] = device_type.strip()[:64]
+    if os_type and os_type.strip():
+        row["claimed os"] = os_type.strip()[:64]
     return row

@@ -4,7 +4,8 @@ A body that audits its estate with camaudit exports this document and sends it w
 an oversight user records it (``camaudit oversight respond --answer FILE``) and can check that
 it is exactly what the body's camaudit produced. The document holds the answer text, the counts
 behind it, restricted devices by maker and site, high-severity CVE exposure, the replacement plan
-(when given) and per device the SHA-256 of every piece of evidence cited.
+(when given) and per device its asset id and location (from the register) and the SHA-256 of
+every piece of evidence cited.
 
 Integrity: ``sha256`` is the SHA-256 of the canonical JSON of every other field (sorted keys, no
 spaces, UTF-8). Provenance: ``signature`` is an Ed25519 signature by the body's key (the
@@ -91,6 +92,8 @@ def build_answer(data: ReportData, plan: dict[str, Any] | None = None) -> dict[s
                 "model": e.device.identity.model,
                 "device_type": e.device.identity.device_type.value,
                 "site": e.device.site,
+                "asset_id": e.device.asset.asset_id,
+                "location": e.device.asset.where() or None,
                 "restricted": e.restricted,
                 "policies": e.policies,
                 "evidence": e.evidence_hashes,

@@ -2,7 +2,8 @@
 
 Writers receive plain lists of :class:`Device` and :class:`Finding` and a ``meta`` dict (org,
 generated, database, audit ids, ...); :func:`build_report_data` turns them into typed entries so
-each format renders the same facts the same way.
+each format renders the same facts the same way, and reconciles the register with the network
+(:mod:`camaudit.reconcile`) when any device has a register part.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from camaudit.models import Device, EvidenceRef, Finding, Severity, utcnow
+from camaudit.reconcile import Reconciliation, reconcile
 from camaudit.reports.first_screen import describe_database, finding_rank
 from camaudit.reports.summary import HIGH_CONFIDENCE, UNKNOWN, Summary, summarise
 
@@ -173,6 +175,8 @@ class ReportData:
     plan: dict[str, Any] | None = None
     #: Settings the policies lacked (``SiteSensitivityGap.to_dict()``), said on the first screen.
     prerequisites: list[dict[str, Any]] = field(default_factory=list)
+    #: The register reconciled with the network; None when no device came from a register.
+    reconciliation: Reconciliation | None = None
 
     @property
     def period(self) -> str:
@@ -211,12 +215,15 @@ def build_report_data(
             entry.findings.append(f)
     for e in entries:
         e.findings.sort(key=_severity_order)
+    report_meta = ReportMeta.from_dict(meta or {})
+    registered = any(d.claimed for d in devices)
     return ReportData(
-        meta=ReportMeta.from_dict(meta or {}),
+        meta=report_meta,
         entries=entries,
         findings=list(findings),
         orphan_findings=orphans,
         summary=summarise(devices, findings),
         plan=(meta or {}).get("plan") if isinstance((meta or {}).get("plan"), dict) else None,
         prerequisites=[p for p in (meta or {}).get("prerequisites") or [] if isinstance(p, dict)],
+        reconciliation=reconcile(devices, report_meta.org) if registered else None,
     )

@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from camaudit.models import Device, Finding
+from camaudit.reconcile import KIND_TITLES, KINDS
 from camaudit.reports.charts import report_charts
 from camaudit.reports.context import ReportData, build_report_data
 from camaudit.reports.first_screen import first_screen, policy_order
@@ -48,6 +49,8 @@ def render_html(data: ReportData) -> str:
             first=first_screen([e.device for e in data.entries], data.plan),
             policies=policy_order(data.summary.findings_by_policy),
             prerequisites=data.prerequisites,
+            reconciliation=data.reconciliation,
+            kinds=[(k, KIND_TITLES[k]) for k in KINDS],
         )
     )
 

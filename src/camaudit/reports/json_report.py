@@ -1,4 +1,6 @@
-"""The ``json`` format: ``{"generated", "org", ..., "summary", "devices", "findings"}``.
+"""The ``json`` format: ``{"generated", "org", ..., "summary", "devices", "findings"}``, plus
+``reconciliation`` (``{"org", "counts", "items"}``, see :mod:`camaudit.reconcile`) when any device
+came from an asset register.
 
 Each device is the ``devices --json`` object plus its ``key``, its ``findings`` (policy id,
 severity, title, detail) and ``policies`` (all policy ids that apply). Unknown values stay
@@ -24,12 +26,15 @@ def report_document(data: ReportData) -> dict[str, Any]:
         row["policies"] = e.policies
         row["findings"] = [f.to_dict() for f in e.findings]
         devices.append(row)
-    return {
+    doc = {
         **data.meta.as_dict(),
         "summary": data.summary.as_dict(),
         "devices": devices,
         "findings": [f.to_dict() for f in data.findings],
     }
+    if data.reconciliation is not None:
+        doc["reconciliation"] = data.reconciliation.to_dict()
+    return doc
 
 
 def write_json(

@@ -7,6 +7,7 @@ when a report is opened in a spreadsheet: :func:`guard_formula` prefixes text th
 
 from __future__ import annotations
 
+from camaudit.reconcile import KIND_TITLES
 from camaudit.reports.context import DeviceEntry, ReportData
 from camaudit.reports.summary import UNKNOWN
 
@@ -48,6 +49,16 @@ FINDING_COLUMNS = [
     "detail",
 ]
 EVIDENCE_COLUMNS = ["device", "ip", "kind", "rule", "field", "matched", "value", "sha256"]
+RECONCILIATION_COLUMNS = [
+    "kind",
+    "asset_id",
+    "location",
+    "ip",
+    "register",
+    "observed",
+    "detail",
+    "device",
+]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -131,4 +142,25 @@ def evidence_rows(data: ReportData) -> list[list[Cell]]:
                     ref.sha256,
                 ]
             )
+    return [[guard_formula(c) for c in r] for r in rows]
+
+
+def reconciliation_rows(data: ReportData) -> list[list[Cell]]:
+    """One row per reconciliation line, in :data:`RECONCILIATION_COLUMNS` order (kind as its
+    heading); empty when the report has no register."""
+    if data.reconciliation is None:
+        return []
+    rows: list[list[Cell]] = [
+        [
+            KIND_TITLES.get(m.kind, m.kind),
+            m.asset_id,
+            m.location,
+            m.ip,
+            m.register,
+            m.observed,
+            m.detail,
+            m.device,
+        ]
+        for m in data.reconciliation.items
+    ]
     return [[guard_formula(c) for c in r] for r in rows]

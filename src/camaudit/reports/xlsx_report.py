@@ -1,4 +1,5 @@
-"""The ``xlsx`` format: an openpyxl workbook with Devices, Findings, Evidence and Summary sheets.
+"""The ``xlsx`` format: an openpyxl workbook with Devices, Findings, Evidence and Summary sheets,
+and a Reconciliation sheet when any device came from an asset register.
 
 Each table sheet has a styled header row, an autofilter and frozen panes. Text is stored as text
 (never as a formula: see :func:`~camaudit.reports.tabular.guard_formula`), stripped of the control
@@ -23,11 +24,13 @@ from camaudit.reports.tabular import (
     DEVICE_COLUMNS,
     EVIDENCE_COLUMNS,
     FINDING_COLUMNS,
+    RECONCILIATION_COLUMNS,
     Cell,
     device_row,
     evidence_rows,
     finding_rows,
     guard_formula,
+    reconciliation_rows,
 )
 
 #: Excel's limit on characters in one cell.
@@ -114,7 +117,7 @@ def _summary_sheet(ws: Worksheet, data: ReportData) -> None:
 
 
 def build_workbook(data: ReportData) -> Workbook:
-    """The workbook for ``data`` (sheets: Devices, Findings, Evidence, Summary)."""
+    """The workbook for ``data`` (sheets: Devices, Findings, Evidence, Summary[, Reconciliation])."""
     wb = Workbook()
     devices = wb.active
     assert devices is not None
@@ -128,6 +131,8 @@ def build_workbook(data: ReportData) -> Workbook:
     _table(wb.create_sheet("Findings"), FINDING_COLUMNS, finding_rows(data))
     _table(wb.create_sheet("Evidence"), EVIDENCE_COLUMNS, evidence_rows(data))
     _summary_sheet(wb.create_sheet("Summary"), data)
+    if data.reconciliation is not None:
+        _table(wb.create_sheet("Reconciliation"), RECONCILIATION_COLUMNS, reconciliation_rows(data))
     return wb
 
 

@@ -7,7 +7,8 @@ Go or JS object dumps) onto canonical fields that the ``kind: any`` rules of the
 
 ``gen.manufacturer``, ``gen.model``, ``gen.firmware``, ``gen.serial``, ``gen.mac``,
 ``gen.hardware``, ``gen.device_type``, ``gen.name`` (a device or friendly name), ``gen.text``
-(other short values, for the model-number grammar), plus ``sdp.<letter>`` (SDP lines: ``sdp.s``
+(other short values with a digit, for the model-number grammar), ``gen.word`` (other short
+values without one: a maker's name when exactly a KB name), plus ``sdp.<letter>`` (SDP lines: ``sdp.s``
 session name, ``sdp.a`` attributes) and ONVIF scope fields (``scope``, ``scope.<type>``).
 
 Key names are normalised (case folded, separators dropped: ``Firmware-Version``,
@@ -19,6 +20,7 @@ never raises, bounded work per record.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -31,6 +33,7 @@ _MAX_PAIRS = 2000
 _MAX_JSON = 256 * 1024
 _MAX_VALUE = 200
 _MAX_TEXT_VALUES = 64
+_MAX_WORD = 40
 
 #: Canonical field → normalised key names (lower-case letters and digits only). Non-English
 #: names are from public device documentation and vendor APIs in those languages.
@@ -47,6 +50,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "model": (
         "model", "modelname", "modelnumber", "modelno", "modelnum", "modelid", "modelcode",
         "productmodel", "productnumber", "partnumber", "hardwaremodel", "modeltype", "modell",
+        "marketname", "typename",
         "modellbezeichnung", "modèle", "modele", "modelo", "modello", "typenummer", "модель",
         "型号", "设备型号", "产品型号", "型番", "モデル", "모델",
     ),
@@ -80,7 +84,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "name": (
         "devicename", "friendlyname", "name", "cameraname", "title", "description",
-        "devicedescription", "modeldescription", "productname", "machinename",
+        "devicedescription", "modeldescription", "productname", "machinename", "server",
+        "serverheader", "useragent", "xuseragent", "servername", "banner",
     ),
 }
 # fmt: on
@@ -90,11 +95,13 @@ _LOOKUP: dict[str, str] = {k: canon for canon, keys in SYNONYMS.items() for k in
 _CANON_CACHE: dict[str, str | None] = {}
 
 _PRINTOUT = re.compile(
-    r"""(?:^|(?<=[\s{,;(\[|]))["']?([^\W\d][\w .\-/]{0,40}?)["']?[ \t]*(?:=>|->|:=|[:=])[ \t]*"""
-    r"""(?:"([^"\r\n]{0,200})"|'([^'\r\n]{0,200})'|"""
+    r"""(?:^|(?<=[\s{,;(\[|]))(?:[ub]?["'])?([^\W\d][\w .\-/]{0,40}?)["']?[ \t]*(?:=>|->|:=|[:=])[ \t]*"""
+    r"""(?:[ub](?=["']))?(?:"([^"\r\n]{0,200})"|'([^'\r\n]{0,200})'|"""
     r"""((?:(?![ \t]+[^\W\d][\w.-]{0,40}["']?[ \t]*[:=][ \t]*\S)[^\r\n,;{}<>\[\]"'])+))""",
     re.MULTILINE,
 )
+#: A one- or two-word value without digits (a maker's name, perhaps) under any printed key.
+_WORD_VALUE = re.compile(r"[^\W\d][\w&.-]{1,30}(?: [^\W\d][\w&.-]{1,30})?")
 _MARKDOWN = re.compile(r"\*\*|__|`")
 _KV = re.compile(r"^\s*([^\s=][^=\r\n]{0,127}?)\s*=\s*(.*?)\s*$", re.MULTILINE)
 _SDP_LINE = re.compile(r"^([a-z])=(.{1,300}?)\s*$", re.MULTILINE)
@@ -191,13 +198,34 @@ def printout_pairs(text: str) -> list[tuple[str, str]]:
         text = _MARKDOWN.sub("", text)  # **Manufacturer:** Bosch, `Model`: X
     for m in _PRINTOUT.finditer(text):
         key = m.group(1).strip()
-        if canonical(key) is None:
-            continue
         value = next((g for g in m.group(2, 3, 4) if g is not None), "").strip()
+        if canonical(key) is None and not _WORD_VALUE.fullmatch(value):
+            continue
         if value and value.lower() not in ("none", "null", "nil", "undefined"):
             out.append((key, value))
             if len(out) >= _MAX_PAIRS:
                 break
+    return out
+
+
+_CELL = re.compile(
+    r"<(t[dh]|d[td]|label|span|b|strong)\b[^>]{0,200}>(.{0,200}?)</\1\s*>", re.I | re.S
+)
+_TAG = re.compile(r"<[^>]{0,200}>")
+
+
+def html_pairs(text: str) -> list[tuple[str, str]]:
+    """(label, value) of an HTML page's label/value cells — ``<td>Model</td><td>X</td>``,
+    ``<dt>Vendor:</dt><dd>Y</dd>``, ``<label>Firmware</label><span>Z</span>`` — when the label
+    maps to a canonical field (device information pages of web UIs)."""
+    cells = [
+        " ".join(_TAG.sub(" ", m.group(2)).split()).strip(" :")
+        for m in _CELL.finditer(text[:_MAX_JSON])
+    ][:_MAX_PAIRS]
+    out: list[tuple[str, str]] = []
+    for label, value in itertools.pairwise(cells):
+        if label and value and len(label) <= 40 and canonical(label) is not None:
+            out.append((label, value))
     return out
 
 
@@ -219,6 +247,8 @@ def structured_pairs(text: str, formats: Iterable[str]) -> list[tuple[str, str]]
         out.extend(kv_pairs(text))
     if "printout" in fmts or ("json" in fmts and not out):
         out.extend(printout_pairs(text))
+    if "html" in fmts:
+        out.extend(html_pairs(text))
     return out
 
 
@@ -233,9 +263,15 @@ def canonical_fields(pairs: Iterable[tuple[str, str]], fields: Fields) -> dict[s
             continue
         canon = canonical(key)
         if canon is None:
-            if texts < _MAX_TEXT_VALUES and any(c.isdigit() for c in value):
-                fields.add("gen.text", value)
-                texts += 1
+            if texts < _MAX_TEXT_VALUES:
+                if any(c.isdigit() for c in value):
+                    fields.add("gen.text", value)
+                    texts += 1
+                elif len(value) <= _MAX_WORD and value.count(" ") < 4:
+                    # A short word value under a key of no known meaning: it names a maker
+                    # only if it is exactly a KB name (content.py checks).
+                    fields.add("gen.word", value)
+                    texts += 1
             continue
         name = f"gen.{canon}"
         fields.add(name, value)

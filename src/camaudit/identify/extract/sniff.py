@@ -25,7 +25,9 @@ _HEAD = 16 * 1024
 _FTP_CODES = ("220 ", "220-", "230 ", "230-", "530 ", "421 ")
 _DAHUA_TABLE = re.compile(r"(?m)^\s*table\.[a-z]\w*\.")
 _KV_LINE = re.compile(r"(?m)^[ \t]*[A-Za-z_][\w.\[\]-]{0,63}[ \t]*=[ \t]*\S")
-_COLON_PAIR = re.compile(r"""(?m)(?:^|[{,(\s])["']?[A-Za-z_][\w -]{0,40}["']?[ \t]*[:=][ \t]*\S""")
+_COLON_PAIR = re.compile(
+    r"""(?m)(?:^|[{,(\s])(?:[ub]?["'])?[A-Za-z_][\w -]{0,40}["']?[ \t]*[:=][ \t]*\S"""
+)
 #: Lower-case words whose presence lets the printout scanner run (the keys it maps).
 FIELD_WORDS = (
     "manufact",

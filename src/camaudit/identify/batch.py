@@ -1,0 +1,110 @@
+"""Identification of many single-evidence records, memoised on what actually varies.
+
+An estate's banners repeat: the same model and firmware answer with the same headers, differing
+only in their ``Date``, digest ``nonce``, ``CSeq``, ``Content-Length``... :class:`BatchIdentifier`
+keys each header-sized record on its text with those volatile values *masked by character class*
+(a date's letters and digits, a nonce's hex digits: the value keeps its length and
+punctuation, so a rule on its shape still sees the same shape) and reuses the identity found for an earlier record of the same key.
+
+Reuse is exact, not approximate: an identity is reused only if every text its evidence chain
+cites (each reference's ``matched`` and ``value``) occurs in the new record's own bytes; the
+references are re-pointed at the new evidence's SHA-256 (and the notes that name it). Anything
+else is identified afresh.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+from camaudit.identify.engine import Identifier
+from camaudit.models import Evidence, EvidenceKind, Identity
+
+#: Kinds whose records are header-sized and repeat across an estate.
+MEMO_KINDS = frozenset({EvidenceKind.HTTP, EvidenceKind.RTSP, EvidenceKind.BANNER})
+#: Records larger than this are identified afresh (bodies vary; the memo is for headers).
+MEMO_MAX_BYTES = 4096
+_MEMO_SIZE = 20_000
+_VOLATILE_HEADER = re.compile(
+    r"(?im)^((?:date|expires|last-modified|etag|content-length|cseq|session|x-request-id|age)"
+    r"[ \t]*:)([^\r\n]*)"
+)
+_VOLATILE_PARAM = re.compile(r"\b((?:nonce|opaque|cnonce)=\")([^\"\r\n]{0,256})\"")
+#: Header values: letters to ``a``, digits to ``0`` (a date keeps its shape, not its day).
+_HEADER_CLASS = str.maketrans(
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", "0" * 10 + "A" * 26 + "a" * 26
+)
+#: Digest parameters: hex digits to ``0`` (a nonce keeps its length and punctuation).
+_PARAM_CLASS = str.maketrans("0123456789abcdefABCDEF", "0" * 22)
+
+
+def _masked(text: str) -> str:
+    text = _VOLATILE_HEADER.sub(lambda m: m.group(1) + m.group(2).translate(_HEADER_CLASS), text)
+    if "nonce=" in text or "opaque=" in text:
+        text = _VOLATILE_PARAM.sub(
+            lambda m: m.group(1) + m.group(2).translate(_PARAM_CLASS) + '"', text
+        )
+    return text
+
+
+class BatchIdentifier:
+    """``identify(ev)`` / ``json_line(ev)`` for a stream of one-evidence records."""
+
+    def __init__(self, identifier: Identifier | None = None) -> None:
+        self.identifier = identifier or Identifier()
+        # masked key -> (identity, its evidence sha, cited texts, JSON line)
+        self._memo: dict[tuple[EvidenceKind, str], tuple[Identity, str, tuple[str, ...], str]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def _key(self, ev: Evidence) -> tuple[tuple[EvidenceKind, str], str] | None:
+        if ev.kind not in MEMO_KINDS or len(ev.payload) > MEMO_MAX_BYTES or ev.truncated:
+            return None
+        try:
+            text = ev.payload.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return (ev.kind, _masked(text)), text
+
+    def _lookup(self, ev: Evidence) -> tuple[Identity, str, str | None]:
+        """(identity, the SHA-256 its references cite, its JSON line or None when not kept)."""
+        keyed = self._key(ev)
+        if keyed is not None:
+            key, text = keyed
+            found = self._memo.get(key)
+            if found is not None and all(t in text for t in found[2]):
+                self.hits += 1
+                return found[0], found[1], found[3]
+        self.misses += 1
+        identity = self.identifier.identify([ev])
+        if keyed is None:
+            return identity, ev.sha256, None
+        cited = {t for r in identity.evidence for t in (r.matched, r.value) if t}
+        line = json.dumps(identity.to_dict(), ensure_ascii=False) + "\n"
+        if len(self._memo) >= _MEMO_SIZE:
+            self._memo.clear()
+        self._memo[keyed[0]] = (identity, ev.sha256, tuple(cited), line)
+        return identity, ev.sha256, line
+
+    def identify(self, ev: Evidence) -> Identity:
+        """The identity of one record (equal to ``Identifier().identify([ev])``)."""
+        identity, sha, _ = self._lookup(ev)
+        if sha == ev.sha256:
+            return identity
+        new, old12, new12 = ev.sha256, sha[:12], ev.sha256[:12]
+        return replace(
+            identity,
+            evidence=[r if r.sha256 != sha else replace(r, sha256=new) for r in identity.evidence],
+            restricted=list(identity.restricted),
+            notes=[n.replace(old12, new12) for n in identity.notes],
+        )
+
+    def json_line(self, ev: Evidence) -> str:
+        """``identify(ev).to_dict()`` as one JSON line."""
+        identity, sha, line = self._lookup(ev)
+        if line is None:
+            return json.dumps(identity.to_dict(), ensure_ascii=False) + "\n"
+        if sha == ev.sha256:
+            return line
+        return line.replace(sha, ev.sha256).replace(sha[:12], ev.sha256[:12])
