@@ -123,6 +123,20 @@ def test_row_readings(row: dict[str, str], maker: str | None) -> None:
     assert out.get("make") == maker
 
 
+@pytest.mark.parametrize(
+    ("row", "how"),
+    [
+        ({"make": "Dahua / Imou"}, "Dahua from make 'dahua' (KB name)"),
+        ({"Brand": "Hik 4MP"}, "Hikvision from Brand 'hik' (KB name)"),
+        ({"make": "Hikv."}, "Hikvision from make 'hikv' (short for Hikvision)"),
+        ({"make": "Hikvison"}, "Hikvision from make 'hikvison' (one letter off 'hikvision')"),
+        ({"make": "dahau"}, "Dahua from make 'dahau' (known spelling)"),
+    ],
+)
+def test_how_each_reading_is_said(row: dict[str, str], how: str) -> None:
+    assert default_reader().read_row(row)[READ_AS] == how
+
+
 def test_model_numbers_anywhere() -> None:
     reader = default_reader()
     out = reader.read_row({"model": "4MP dome DS-2CD2143G2-I"})

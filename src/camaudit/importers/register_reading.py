@@ -213,7 +213,7 @@ class RegisterReader:
                 for cand in cands:
                     if not forgiving and cand in self.data.ordinary and not written[i].isupper():
                         continue
-                    found = self._lookup(cand, forgiving, single=len(cand.split()) == 1)
+                    found = self._lookup(cand, forgiving, single=n == 1)
                     if found is not None:
                         break
                 if found is not None:
