@@ -32,5 +32,7 @@ def test_demo_oem_labels_right_makers(cli, tmp_path, loopback_subnet):
         line = next(ln for ln in result.out.splitlines() if ln.strip().startswith(label + " "))
         assert f"→ {maker}:" in line, line
         assert rule in text
+    assert "no site is recorded as sensitive or critical" in text
+    assert f'camaudit site --db sqlite:///{out}/camaudit.db "Town Centre"' in text
     html = (out / "report.html").read_text()
     assert "Hikvision" in html and "from restricted vendors" in html

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from camaudit import api
+from camaudit.cli.assess_output import prerequisite_notes
 from camaudit.cli.common import console, err_console
 from camaudit.cli.demo_summary import print_demo_summary
 from camaudit.cli.scan import run_scan_with_progress
@@ -98,4 +99,9 @@ def demo(
     console.print(
         "findings: " + (", ".join(f"{p} {n}" for p, n in sorted(by_policy.items())) or "none")
     )
+    db_opt = f"--db sqlite:///{db_path}"
+    for line in prerequisite_notes(assessment):  # the demo's own database in each command
+        line = line.replace("camaudit site ", f"camaudit site {db_opt} ")
+        line = line.replace("`camaudit assess`", f"`camaudit assess {db_opt}`")
+        console.print(line, soft_wrap=line.startswith("  "), markup=False, highlight=False)
     console.print(f"report: {out / 'report.html'}   database: {db_path}")
