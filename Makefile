@@ -13,8 +13,10 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || scripts/ensure-apt.sh python3-venv
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "setting up $(VENV): installing camaudit and its dependencies (first run only, about a minute)"
 	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-	@$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "^WARNING: Location" || true
+	@$(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]' 2>&1 \
+		| grep --line-buffered -E "^(Collecting|Installing|Successfully|ERROR|error)" || true
 	@$(BIN)/python -c "import camaudit" && rm -f $(VENV)/.installed-* && touch $@
 
 demo: $(STAMP)

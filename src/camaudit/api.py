@@ -229,8 +229,7 @@ def import_file(
     if importer is None:
         raise InputError(f"unknown import format {fmt!r}; choose one of: {', '.join(IMPORTERS)}")
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"cannot read {p}: no such file")
+    _check_input_file(p)
     audit, count = atomic_import(
         store,
         f"import:{fmt}",
@@ -243,6 +242,21 @@ def import_file(
     assert audit.id is not None
     devices = refresh_devices(store, org, audit.id, identifier())
     return ImportReport(audit, count, devices)
+
+
+def _check_input_file(path: Path) -> None:
+    """One-line errors for a file that cannot be imported: missing, a folder, unreadable, empty."""
+    if not path.exists():
+        raise InputError(f"cannot read {path}: no such file")
+    if path.is_dir():
+        raise InputError(f"cannot read {path}: it is a folder, not a file")
+    try:
+        with path.open("rb") as fh:
+            first = fh.read(1)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not first:
+        raise InputError(f"{path} is empty: nothing to import")
 
 
 def assess_store(
@@ -320,7 +334,24 @@ def report(
         "vendor": vendor,
         "question": question,
     }
+    if fmt in ("html", "pdf") and devices:
+        meta["plan"], meta["prerequisites"] = _plan_of(store, devices)
     return write_report(fmt, path, devices, findings, meta)
+
+
+def _plan_of(store: Store, devices: list[Device]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The remediation plan for ``devices`` with every shipped pack (nothing is stored), and
+    the settings the packs lacked (site sensitivities)."""
+    from camaudit.assess import assess
+    from camaudit.assess.prerequisites import site_sensitivity_gap
+
+    result = assess(
+        devices,
+        evidence_of=lambda d: [ev for _, ev in store.device_evidence(d.id or 0)],
+        sensitivity_of=lambda d: store.site_sensitivity(d.organisation, d.site),
+    )
+    gap = site_sensitivity_gap(result)
+    return result.plan.to_dict(), [gap.to_dict()] if gap else []
 
 
 def export_answer(

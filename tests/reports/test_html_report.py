@@ -18,6 +18,7 @@ EXPECTED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "main", "footer", "section",
     "h1", "h2", "h3", "p", "div", "span", "br", "ul", "li", "table", "thead", "tbody", "tr",
     "th", "td", "code", "figure", "figcaption", "svg", "desc", "text", "rect", "colgroup", "col",
+    "strong", "ol",
 }  # fmt: skip
 
 

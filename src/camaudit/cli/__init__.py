@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any, cast
 
 import typer
 
@@ -35,11 +36,14 @@ def main() -> None:
         _fail(str(exc), 2)
     except CamauditError as exc:
         _fail(str(exc), 3)
-    except typer.TyperException as exc:  # usage errors: Typer shows them with a hint
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        sys.exit(int(getattr(exc, "exit_code", 2)))
+    except typer.TyperException as exc:  # usage errors: one line, with the valid choices
+        code = int(getattr(exc, "exit_code", 2))
+        if type(exc).__name__ == "NoArgsIsHelpError" or not hasattr(exc, "format_message"):
+            show = getattr(exc, "show", None)
+            if callable(show):
+                show()  # the help text itself
+            sys.exit(code)
+        _fail(usage_message(exc), code)
     except Exception as exc:  # anything else is a bug
         if os.environ.get("CAMAUDIT_DEBUG"):
             raise
@@ -47,6 +51,29 @@ def main() -> None:
             f"internal error: {type(exc).__name__}: {exc} (set CAMAUDIT_DEBUG=1 for a traceback)",
             70,
         )
+
+
+def usage_message(exc: Exception) -> str:
+    """A usage error in our words: what was wrong, the valid choices, where help is."""
+    message = str(cast(Any, exc).format_message()).strip().rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    param = getattr(exc, "param", None)
+    choices = getattr(getattr(param, "type", None), "choices", None)
+    if choices:
+        message += f" (choices: {', '.join(str(c) for c in choices)})"
+    command = getattr(ctx, "command", None)
+    if message.startswith("No such command") and ctx is not None and command is not None:
+        names: list[str] = list(getattr(command, "list_commands", lambda _ctx: [])(ctx))
+        if names:
+            message += f" (commands: {', '.join(names)})"
+    path = str(getattr(ctx, "command_path", "") or "")
+    if not path:  # an option error before the command's context exists: name it from argv
+        words = [w for w in sys.argv[1:3] if w and not w.startswith("-")]
+        path = " ".join(["camaudit", *words[:1]])
+    elif not path.startswith("camaudit"):
+        path = "camaudit " + path.split(" ", 1)[-1] if " " in path else "camaudit"
+    message = message[:1].lower() + message[1:]
+    return f"{message}; see `{path} --help`"
 
 
 def _fail(message: str, code: int) -> None:

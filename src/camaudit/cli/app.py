@@ -12,12 +12,12 @@ import typer
 from camaudit import api
 from camaudit.cli.common import (
     DB_HELP,
-    console,
-    devices_table,
+    WideOpt,
     err_console,
-    identity_table,
     open_store,
     print_json,
+    show_devices,
+    show_identities,
 )
 from camaudit.errors import InputError
 from camaudit.evidence import guess_kind, iter_jsonl, parse_kind, read_jsonl, read_raw_file
@@ -63,6 +63,8 @@ def _read_inputs(files: list[str], kind: str | None) -> list[tuple[str, Evidence
                 head = path.read_bytes()[:4096]
             except OSError as exc:
                 raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+            if not head:
+                raise InputError(f"{path} is empty: no evidence to identify")
             k = guess_kind(head)
             if k is None:
                 raise InputError(f"cannot tell the evidence kind of {path}: give --kind")
@@ -99,6 +101,7 @@ def identify(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON (an array; JSON Lines with --batch).")
     ] = False,
+    wide: WideOpt = False,
 ) -> None:
     """Identify devices from evidence: maker, label, model, firmware, type, and the evidence chain.
 
@@ -123,14 +126,14 @@ def identify(
                 identity = ident.identify(ev)
                 rows.append((f"{ev.ip or ''}:{ev.port or ''} {ev.kind.value}", identity))
         if not as_json:
-            console.print(identity_table(rows))
+            show_identities(rows, wide=wide)
         return
     inputs = _read_inputs(files or [], kind)
     results = [(name, api.identify(ev)) for name, ev in inputs]
     if as_json:
         print_json([ident.to_dict() for _, ident in results])
     else:
-        console.print(identity_table(results))
+        show_identities(results, wide=wide)
 
 
 @app.command()
@@ -141,6 +144,7 @@ def devices(
         bool, typer.Option("--restricted", help="Only devices from restricted vendors.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array of devices.")] = False,
+    wide: WideOpt = False,
 ) -> None:
     """List the devices in the database with their identities."""
     with open_store(db) as store:
@@ -148,7 +152,7 @@ def devices(
     if as_json:
         print_json([d.to_dict() for d in devs])
     else:
-        console.print(devices_table(devs, title=f"{len(devs)} devices"))
+        show_devices(devs, title=f"{len(devs)} devices", wide=wide)
 
 
 @app.command()

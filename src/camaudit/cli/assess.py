@@ -7,10 +7,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from camaudit import api
-from camaudit.cli.common import DB_HELP, console, err_console, open_store
+from camaudit.cli.assess_output import print_assessment
+from camaudit.cli.common import (
+    DB_HELP,
+    WideOpt,
+    console,
+    err_console,
+    open_store,
+    org_or_default,
+    warn_default_org,
+)
+from camaudit.cli.tables import Column, fit_table, print_tables
 from camaudit.errors import InputError
 from camaudit.models import Sensitivity, Severity
 
@@ -44,9 +53,14 @@ def assess(
         ),
     ] = None,
     db: DbOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """Evaluate policy packs (UK 2022 sensitive sites, NDAA 889, FCC), known CVEs and exposure;
-    score risk and print a remediation plan. Findings are stored for reports.
+    score risk and print a remediation plan naming the devices. Findings are stored for reports.
+
+    The UK 2022 pack needs each site's sensitivity: sites are standard until you set them with
+    `camaudit site "Police HQ" --sensitivity sensitive`, and covered kit on a standard site is
+    reported as info only (assess says so when no site is set).
 
         camaudit assess --policy ndaa-889 --policy uk-2022-sensitive-sites --fail-on high
     """
@@ -62,42 +76,7 @@ def assess(
         raise InputError(f"cannot write {json_out}: directory {json_out.parent} does not exist")
     with open_store(db) as store:
         result = api.assess_store(store, org=org, packs=policy, costs=costs)
-    table = Table(title=f"{len(result.devices)} devices assessed")
-    for col in ("device", "ip", "site", "maker / label", "risk", "top findings"):
-        table.add_column(col, overflow="fold")
-    ranked = sorted(result.devices, key=lambda d: -d.risk.score)
-    for da in ranked:
-        ident = da.device.identity
-        label = ident.manufacturer or "unknown"
-        if ident.brand and ident.brand != ident.manufacturer:
-            label += f" / {ident.brand}"
-        top = sorted(da.findings, key=lambda f: -f.severity.rank)[:3]
-        table.add_row(
-            da.key,
-            da.device.ip or "",
-            f"{da.device.site or ''} ({da.sensitivity.value})",
-            label,
-            f"{da.risk.score} {da.risk.band}",
-            "; ".join(f"{f.severity.value}: {f.title}" for f in top),
-        )
-    console.print(table)
-    plan = result.plan
-    ptable = Table(title="remediation plan")
-    for col in ("#", "action", "when", "devices", f"cost ({plan.currency})"):
-        ptable.add_column(col, overflow="fold")
-    for a in plan.actions:
-        ptable.add_row(
-            str(a.order),
-            a.title,
-            a.when,
-            str(len(a.devices)),
-            f"{a.cost.total:,.0f}" if a.cost else "",
-        )
-    console.print(ptable)
-    console.print(
-        f"replacement now: {plan.currency} {plan.replacement_now:,.0f}; planned: "
-        f"{plan.currency} {plan.replacement_planned:,.0f} ({plan.cost_note})"
-    )
+    print_assessment(console, result, wide=wide)
     if json_out is not None:
         json_out.write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
         err_console.print(f"wrote {json_out}")
@@ -144,15 +123,22 @@ def diff(
 def audits(
     org: Annotated[str | None, typer.Option("--org", help="Only this organisation.")] = None,
     db: DbOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """List audits (scans and imports) with their ids, for `diff` and `scan --resume --audit`."""
     with open_store(db) as store:
         rows = store.audits(org)
-    table = Table(title=f"{len(rows)} audits")
-    for col in ("id", "kind", "org", "site", "status", "started", "finished"):
-        table.add_column(col)
-    for a in rows:
-        table.add_row(
+    columns = (
+        Column("id", 0, justify="right"),
+        Column("kind", 1, shrink=True),
+        Column("org", 3, shrink=True),
+        Column("site", 4, shrink=True),
+        Column("status", 2),
+        Column("started", 5),
+        Column("finished", 6),
+    )
+    table_rows = [
+        [
             str(a.id),
             a.kind,
             a.organisation,
@@ -160,34 +146,66 @@ def audits(
             a.status,
             a.started.strftime("%Y-%m-%d %H:%M") if a.started else "",
             a.finished.strftime("%Y-%m-%d %H:%M") if a.finished else "",
-        )
-    console.print(table)
+        ]
+        for a in rows
+    ]
+    table = fit_table(
+        columns, table_rows, width=console.width, title=f"{len(rows)} audits", wide=wide
+    )
+    print_tables(console, [table], wide=wide)
 
 
 def site(
     name: Annotated[str, typer.Argument(help="The site's name, as given to scan/import --site.")],
+    level_arg: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[SENSITIVITY]",
+            help="standard, sensitive or critical (the same as --sensitivity).",
+            show_default=False,
+        ),
+    ] = None,
     sensitivity: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--sensitivity",
             help="standard, sensitive (the UK 2022 statement's sensitive sites) or critical.",
         ),
-    ],
+    ] = None,
     org: Annotated[
-        str, typer.Option("--org", help="Organisation the site belongs to.")
-    ] = "default",
+        str | None,
+        typer.Option(
+            "--org",
+            help="Organisation the site belongs to (without it: 'default', with a warning).",
+        ),
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """Set how sensitive a site is; policies such as uk-2022-sensitive-sites depend on it.
 
     camaudit site "Police HQ" --org "Example Council" --sensitivity sensitive
     """
-    try:
-        level = Sensitivity(sensitivity.lower())
-    except ValueError:
+    choices = ", ".join(s.value for s in Sensitivity)
+    given = sensitivity or level_arg
+    if given is None:
         raise InputError(
-            f"--sensitivity takes one of: {', '.join(s.value for s in Sensitivity)}"
-        ) from None
+            f"give the site's sensitivity: --sensitivity {{{choices.replace(', ', ',')}}} "
+            f'(e.g. camaudit site "{name}" --sensitivity sensitive)'
+        )
+    if sensitivity and level_arg and sensitivity.lower() != level_arg.lower():
+        raise InputError(
+            f"two sensitivities given ({level_arg!r} and --sensitivity {sensitivity!r})"
+        )
+    try:
+        level = Sensitivity(given.lower())
+    except ValueError:
+        raise InputError(f"--sensitivity takes one of: {choices} (not {given!r})") from None
+    given_org, org = org, org_or_default(org)
     with open_store(db) as store:
         store.set_site(org, name, level)
-    err_console.print(f"site {name!r} of {org!r} is now {level.value}; run `camaudit assess` again")
+    warn_default_org(given_org)
+    err_console.print(
+        f"site {name!r} of {org!r} is now {level.value} (sensitivities: {choices}); "
+        "run `camaudit assess` again",
+        soft_wrap=True,
+    )

@@ -6,21 +6,31 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from camaudit import api
+from camaudit.cli.assess_output import prerequisite_notes
 from camaudit.cli.common import console, err_console
+from camaudit.cli.demo_summary import print_demo_summary
 from camaudit.cli.scan import run_scan_with_progress
 from camaudit.errors import InputError
 from camaudit.net.scope import covering_block
 from camaudit.probes import DEFAULT_PROBES
-from camaudit.reports import summarise
 from camaudit.scan import ScanOptions
 from camaudit.store import Store
 
 
 def demo(
-    devices: Annotated[int, typer.Option("--devices", "-n", help="How many emulated devices.")] = 3,
+    devices: Annotated[
+        int | None,
+        typer.Option(
+            "--devices",
+            "-n",
+            help="How many emulated devices (default: an 11-device estate with Hikvision and "
+            "Dahua kit under their own names and OEM labels: LTS, Annke, HiLook, EZVIZ, Amcrest, "
+            "Lorex, Imou).",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[
         Path,
         typer.Option("--out", "-o", help="Directory for the report, database and ground truth."),
@@ -35,7 +45,7 @@ def demo(
     """
     from camaudit.lab import LabThread, build_fleet
 
-    if devices < 1:
+    if devices is not None and devices < 1:
         raise InputError("--devices must be at least 1")
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -44,7 +54,11 @@ def demo(
     db_path = out / "camaudit.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    fleet = build_fleet(devices=devices, subnet=subnet)
+    fleet = (
+        build_fleet(spec="demo-oem", subnet=subnet)
+        if devices is None
+        else build_fleet(devices=devices, subnet=subnet)
+    )
     fleet.write_truth(out / "truth.json")
     block = covering_block(d.ip for d in fleet.devices)
     err_console.print(
@@ -66,16 +80,9 @@ def demo(
         api.report(store, "html", out / "report.html")
         api.report(store, "json", out / "devices.json")
     truth = {d.ip: d for d in fleet.devices}
-    summary = summarise(result.devices)
-    table = Table(
-        title=f"Demo estate: {summary.devices} devices, {summary.restricted} from restricted vendors"
+    print_demo_summary(
+        console, result.devices, {d.ip: (d.manufacturer, d.brand) for d in fleet.devices}
     )
-    table.add_column("manufacturer")
-    table.add_column("devices", justify="right")
-    table.add_column("restricted", justify="right")
-    for maker, n in summary.by_manufacturer.most_common():
-        table.add_row(maker, str(n), str(summary.restricted_by_manufacturer.get(maker, 0)))
-    console.print(table)
     right = sum(
         1
         for d in result.devices
@@ -92,4 +99,9 @@ def demo(
     console.print(
         "findings: " + (", ".join(f"{p} {n}" for p, n in sorted(by_policy.items())) or "none")
     )
+    db_opt = f"--db sqlite:///{db_path}"
+    for line in prerequisite_notes(assessment):  # the demo's own database in each command
+        line = line.replace("camaudit site ", f"camaudit site {db_opt} ")
+        line = line.replace("`camaudit assess`", f"`camaudit assess {db_opt}`")
+        console.print(line, soft_wrap=line.startswith("  "), markup=False, highlight=False)
     console.print(f"report: {out / 'report.html'}   database: {db_path}")

@@ -12,13 +12,23 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from camaudit import api
 from camaudit.api import ScanReport
-from camaudit.cli.common import DB_HELP, console, devices_table, err_console, open_store
+from camaudit.cli.common import (
+    DB_HELP,
+    ORG_HELP,
+    WideOpt,
+    err_console,
+    open_store,
+    org_or_default,
+    show_devices,
+    warn_default_org,
+)
 from camaudit.errors import InputError
 from camaudit.net.scope import Scope
 from camaudit.probes import DEFAULT_PROBES, REGISTRY
 from camaudit.probes.base import ProbeResult
 from camaudit.scan import ScanOptions
 from camaudit.store import Store
+from camaudit.store.db import DEFAULT_ORG
 from camaudit.store.journal import latest_unfinished_scan
 
 
@@ -84,7 +94,7 @@ def run_scan_with_progress(
         TimeRemainingColumn(),
         console=err_console,
         transient=True,
-        disable=quiet,
+        disable=quiet or not err_console.is_terminal,
     )
     task = progress.add_task("scan", total=None, found=0)
     answered = 0
@@ -168,9 +178,7 @@ def scan(
     timeout: Annotated[
         float, typer.Option("--timeout", "-t", help="Seconds per connection (connect + answer).")
     ] = 3.0,
-    org: Annotated[
-        str, typer.Option("--org", help="Organisation that owns the devices.")
-    ] = "default",
+    org: Annotated[str | None, typer.Option("--org", help=ORG_HELP)] = None,
     site: Annotated[
         str | None, typer.Option("--site", help="Site name (for policies by sensitivity).")
     ] = None,
@@ -192,6 +200,7 @@ def scan(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    wide: WideOpt = False,
     resume: Annotated[
         bool,
         typer.Option(
@@ -216,6 +225,7 @@ def scan(
     if resume:
         if targets:
             raise InputError("--resume takes no targets: it reuses the interrupted scan's")
+        org = org or DEFAULT_ORG
         with open_store(db) as store:
             audit = audit_id if audit_id is not None else latest_unfinished_scan(store, org)
             if audit is None:
@@ -232,7 +242,7 @@ def scan(
                 quiet=quiet,
                 resume=audit,
             )
-        _finish(result, json_out, stats_out, quiet)
+        _finish(result, json_out, stats_out, quiet, wide)
         return
     if not targets:
         raise InputError("give targets to scan (or --resume); see camaudit scan --help")
@@ -249,6 +259,7 @@ def scan(
     if not 0 <= port_offset < 60000:
         raise InputError("--port-offset must be between 0 and 59999")
     options = ScanOptions(concurrency=concurrency, rate=rate, timeout=timeout)
+    given_org, org = org, org_or_default(org)
     with open_store(db) as store:
         result = run_scan_with_progress(
             targets,
@@ -263,10 +274,17 @@ def scan(
             port_offset=port_offset,
             credentials=credentials,
         )
-    _finish(result, json_out, stats_out, quiet)
+    _finish(result, json_out, stats_out, quiet, wide)
+    warn_default_org(given_org)
 
 
-def _finish(result: ScanReport, json_out: Path | None, stats_out: Path | None, quiet: bool) -> None:
+def _finish(
+    result: ScanReport,
+    json_out: Path | None,
+    stats_out: Path | None,
+    quiet: bool,
+    wide: bool = False,
+) -> None:
     """Write --json and --stats and print the table and the status summary."""
     if json_out is not None:
         json_out.write_text(json.dumps([d.to_dict() for d in result.devices], indent=2) + "\n")
@@ -274,10 +292,10 @@ def _finish(result: ScanReport, json_out: Path | None, stats_out: Path | None, q
         doc = {"audit": result.audit.id, "jobs": result.jobs, **result.stats.to_dict()}
         stats_out.write_text(json.dumps(doc, indent=2) + "\n")
     if not quiet:
-        console.print(
-            devices_table(
-                result.devices, title=f"audit #{result.audit.id}: {len(result.devices)} devices"
-            )
+        show_devices(
+            result.devices,
+            title=f"audit #{result.audit.id}: {len(result.devices)} devices",
+            wide=wide,
         )
         status = ", ".join(f"{k} {v}" for k, v in sorted(result.stats.by_status.items()))
         err_console.print(

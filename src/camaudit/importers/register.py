@@ -29,6 +29,7 @@ from camaudit.importers.base import (
     source_label,
 )
 from camaudit.importers.register_headers import ColumnMap, map_columns
+from camaudit.importers.register_reading import default_reader
 from camaudit.models import Evidence, EvidenceKind
 
 #: Rows searched for the header row.
@@ -177,6 +178,7 @@ def _row_evidence(
         row["description"] = "; ".join(descriptions)
     elif "type" in row:
         row["description"] = row["type"]  # "Hik 4MP dome" in a Type column is a description too
+    row = default_reader().read_row(row)
     if ip is None and "hostname" in row:
         ip = parse_ip(row["hostname"])
     source = source_label("register", path, f"{where}{number}")

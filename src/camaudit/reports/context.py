@@ -15,11 +15,22 @@ from typing import Any
 
 from camaudit.models import Device, EvidenceRef, Finding, Severity, utcnow
 from camaudit.reconcile import Reconciliation, reconcile
+from camaudit.reports.first_screen import describe_database, finding_rank
 from camaudit.reports.summary import HIGH_CONFIDENCE, UNKNOWN, Summary, summarise
 
 _URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):[^@/\s]*@")
 _CORE_META = frozenset(
-    {"org", "generated", "database", "audits", "audit_ids", "vendor", "question"}
+    {
+        "org",
+        "generated",
+        "database",
+        "audits",
+        "audit_ids",
+        "vendor",
+        "question",
+        "plan",
+        "prerequisites",
+    }
 )
 
 
@@ -62,7 +73,7 @@ class ReportMeta:
         return cls(
             org=str(meta["org"]) if meta.get("org") else None,
             generated=_as_datetime(meta.get("generated")),
-            database=redact_url(str(database)) if database else None,
+            database=describe_database(redact_url(str(database))) if database else None,
             audits=tuple(a if isinstance(a, int) else str(a) for a in audits),
             vendor=str(meta.get("vendor") or "Hikvision"),
             question=str(meta["question"]) if meta.get("question") else None,
@@ -160,6 +171,10 @@ class ReportData:
     findings: list[Finding]
     orphan_findings: list[Finding]
     summary: Summary
+    #: The remediation plan (``RemediationPlan.to_dict()``) when the caller assessed the estate.
+    plan: dict[str, Any] | None = None
+    #: Settings the policies lacked (``SiteSensitivityGap.to_dict()``), said on the first screen.
+    prerequisites: list[dict[str, Any]] = field(default_factory=list)
     #: The register reconciled with the network; None when no device came from a register.
     reconciliation: Reconciliation | None = None
 
@@ -181,8 +196,8 @@ def format_day(when: datetime | None) -> str:
     return when.astimezone(UTC).strftime("%d %B %Y").lstrip("0")
 
 
-def _severity_order(f: Finding) -> tuple[int, str, str]:
-    return (-f.severity.rank, f.policy, f.title)
+def _severity_order(f: Finding) -> tuple[int, int, str, str]:
+    return finding_rank(f)  # policy breaches first, then CVEs, identification, exposure
 
 
 def build_report_data(
@@ -208,5 +223,7 @@ def build_report_data(
         findings=list(findings),
         orphan_findings=orphans,
         summary=summarise(devices, findings),
+        plan=(meta or {}).get("plan") if isinstance((meta or {}).get("plan"), dict) else None,
+        prerequisites=[p for p in (meta or {}).get("prerequisites") or [] if isinstance(p, dict)],
         reconciliation=reconcile(devices, report_meta.org) if registered else None,
     )

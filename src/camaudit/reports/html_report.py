@@ -14,6 +14,7 @@ from camaudit.models import Device, Finding
 from camaudit.reconcile import KIND_TITLES, KINDS
 from camaudit.reports.charts import report_charts
 from camaudit.reports.context import ReportData, build_report_data
+from camaudit.reports.first_screen import first_screen, policy_order
 from camaudit.reports.summary import HIGH_CONFIDENCE
 
 TEMPLATE = "report.html"
@@ -45,6 +46,9 @@ def render_html(data: ReportData) -> str:
             charts=report_charts(data.summary),
             period=data.period,
             high=HIGH_CONFIDENCE,
+            first=first_screen([e.device for e in data.entries], data.plan),
+            policies=policy_order(data.summary.findings_by_policy),
+            prerequisites=data.prerequisites,
             reconciliation=data.reconciliation,
             kinds=[(k, KIND_TITLES[k]) for k in KINDS],
         )

@@ -70,12 +70,47 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+#: Our wording for what database drivers report when a database cannot be opened.
+_WHY = (
+    ("refused", "the server refused the connection (is it running, on that host and port?)"),
+    ("password authentication failed", "the server refused the user name or password"),
+    ("no password supplied", "the server wants a password (give it in the URL or ~/.pgpass)"),
+    ("does not exist", "no database, role or table of that name on the server"),
+    ("timeout", "the server did not answer in time"),
+    ("timed out", "the server did not answer in time"),
+    ("could not translate host name", "the host name does not resolve"),
+    ("name or service not known", "the host name does not resolve"),
+    ("unable to open database file", "the file cannot be opened (missing folder or no permission)"),
+    ("file is not a database", "the file is not a SQLite database"),
+    ("readonly", "the database is read-only"),
+    ("read-only", "the database is read-only"),
+    ("locked", "the database is locked by another process"),
+    ("permission denied", "permission denied"),
+)
+
+
+def _shown(url: str) -> str:
+    """A database URL for messages: quoted, password hidden."""
+    try:
+        return repr(make_url(url).render_as_string(hide_password=True))
+    except ArgumentError:
+        return repr(url)
+
+
+def _why(message: str, kind: str) -> str:
+    low = message.lower()
+    for needle, why in _WHY:
+        if needle in low:
+            return why
+    return f"the database driver reported an error ({kind})"
+
+
 def _make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise DatabaseURLError(
-            f"invalid database URL {url!r} (expected e.g. sqlite:///path/to/file.db "
+            f"invalid database URL {_shown(url)} (expected e.g. sqlite:///path/to/file.db "
             "or postgresql+psycopg://user@host/db)"
         ) from None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
@@ -89,8 +124,22 @@ def _make_engine(url: str) -> Engine:
         # pooled connection before use instead of failing on a dead one.
         server = parsed.get_backend_name() != "sqlite"
         engine = create_engine(parsed, future=True, pool_pre_ping=server)
-    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
-        raise DatabaseURLError(f"unsupported database URL {url!r}: {exc}") from None
+    except NoSuchModuleError:
+        raise DatabaseURLError(
+            f"unsupported database URL {_shown(url)}: camaudit stores audits in SQLite "
+            f"(sqlite:///FILE.db) or PostgreSQL (postgresql+psycopg://user@host/db), "
+            f"not {parsed.drivername!r}"
+        ) from None
+    except ImportError as exc:
+        raise DatabaseURLError(
+            f"database URL {_shown(url)} needs the Python module {exc.name or 'its driver'}, "
+            "which is not installed"
+        ) from None
+    except ArgumentError:
+        raise DatabaseURLError(
+            f"invalid database URL {_shown(url)} (expected e.g. sqlite:///path/to/file.db "
+            "or postgresql+psycopg://user@host/db)"
+        ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -136,8 +185,10 @@ class Store:
         except SQLAlchemyError as exc:
             engine.dispose()
             orig = getattr(exc, "orig", None)
-            msg = str(orig) if orig is not None else str(exc).splitlines()[0]
-            raise DatabaseURLError(f"cannot open database {url!r}: {msg}") from None
+            msg = str(orig) if orig is not None else str(exc)
+            raise DatabaseURLError(
+                f"cannot open database {_shown(url)}: {_why(msg, type(exc).__name__)}"
+            ) from None
         return cls(engine, url)
 
     def close(self) -> None:
