@@ -227,3 +227,17 @@ def test_a_realm_quoted_outside_its_header_meets_the_realm_rules(ident):
     data = b'client sent: Authorization: Digest username="admin", realm="Use \'live\' as User Name"'
     got = ident.identify([Evidence(K.BANNER, data)])
     assert got.manufacturer == "Bosch"
+
+
+@pytest.mark.parametrize(
+    ("row", "maker"),
+    [
+        ({"description": "3-axis gimbal mount camera"}, None),
+        ({"description": "Axis dome, north gate"}, "Axis"),
+    ],
+)
+def test_maker_names_that_are_ordinary_words_need_a_capital(ident, row, maker):
+    import json
+
+    got = ident.identify([Evidence(K.ASSET_ROW, json.dumps(row).encode())])
+    assert got.manufacturer == maker

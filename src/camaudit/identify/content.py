@@ -36,6 +36,7 @@ from camaudit.identify.extract.text import normalise_mac
 from camaudit.identify.facts import Fact, FactTemplate
 from camaudit.identify.resolve import OUI_WEIGHT, TEXT_OUI_WEIGHT
 from camaudit.identify.rules import RuleHit
+from camaudit.kb import normalise_name
 from camaudit.kb.schema import ANY_KIND
 from camaudit.models import Evidence, EvidenceKind, EvidenceRef
 
@@ -282,7 +283,7 @@ def _exact_names(
     """Values under keys of no known meaning that are exactly a KB maker or label name
     (``"b": "jovision"``, ``Vendor: EZIP``): the device names its maker."""
     for value in values[:_MAX_WORDS]:
-        if len(value) < 3 or ident.kb.resolve(value) is None:
+        if len(value) < 3 or ident.kb.resolve(value) is None or _ordinary_word(ident, value):
             continue
         ref = EvidenceRef("", "names:exact-value", value, "", "")
         template = tuple(
@@ -387,7 +388,7 @@ def _name_template(ident: Identifier, text: str) -> TextTemplate:
             phrase = " ".join(words[i : i + n])
             if len(phrase) < 4 and not (len(phrase) == 3 and phrase.isupper()):
                 continue
-            if ident.kb.resolve(phrase) is None:
+            if ident.kb.resolve(phrase) is None or _ordinary_word(ident, phrase):
                 continue
             taken.update(range(i, i + n))
             ref = EvidenceRef("", "names:free-text", phrase, "", "")
@@ -396,6 +397,11 @@ def _name_template(ident: Identifier, text: str) -> TextTemplate:
     if not out:
         out.extend(_subword_names(ident, [w for i, w in enumerate(words) if i not in taken]))
     return tuple(out)
+
+
+def _ordinary_word(ident: Identifier, phrase: str) -> bool:
+    """A maker name that is also an ordinary word, written here as one (lower case)."""
+    return phrase.islower() and normalise_name(phrase) in ident.kb.prose_words
 
 
 _SUBWORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
@@ -410,7 +416,7 @@ def _subword_names(ident: Identifier, words: list[str]) -> list[tuple[str, str, 
         if len(parts) < 2:
             continue
         for part in parts:
-            if len(part) < 4 or ident.kb.resolve(part) is None:
+            if len(part) < 4 or ident.kb.resolve(part) is None or _ordinary_word(ident, part):
                 continue
             ref = EvidenceRef("", "names:free-text", part, "", "")
             for f in ident.resolver.name_facts("manufacturer", part, NAME_WEIGHT, ref, []):

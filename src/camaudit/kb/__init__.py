@@ -66,6 +66,9 @@ class KnowledgeBase:
     patterns: list[CompiledPattern]
     rule_files: dict[str, FingerprintFile]
     ignored_names: frozenset[str] = frozenset()
+    #: Maker names that are also ordinary words (axis, ring...): in free text only when written
+    #: with a capital.
+    prose_words: frozenset[str] = frozenset()
     free_text_ignore: frozenset[str] = frozenset()
     _names: dict[str, NameMatch] = field(default_factory=dict)
     _ieee: dict[str, NameMatch] = field(default_factory=dict)
@@ -184,7 +187,11 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
     raw_vendors = _read_yaml(vendors_path)
     try:
         vf = VendorsFile.model_validate(
-            {k: v for k, v in (raw_vendors or {}).items() if k != "ignored_names"}
+            {
+                k: v
+                for k, v in (raw_vendors or {}).items()
+                if k not in ("ignored_names", "prose_words")
+            }
             if isinstance(raw_vendors, dict)
             else raw_vendors
         )
@@ -193,6 +200,10 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
     ignored = frozenset(
         normalise_name(str(n))
         for n in (raw_vendors.get("ignored_names") or [] if isinstance(raw_vendors, dict) else [])
+    )
+    prose = frozenset(
+        normalise_name(str(n))
+        for n in (raw_vendors.get("prose_words") or [] if isinstance(raw_vendors, dict) else [])
     )
     vendors: dict[str, VendorEntry] = {}
     for v in vf.vendors:
@@ -245,7 +256,7 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
                 )
             seen_ids[r.id] = path.name
         rule_files[path.name] = ff
-    return KnowledgeBase(vendors, brands, patterns, rule_files, ignored, free_text_ignore)
+    return KnowledgeBase(vendors, brands, patterns, rule_files, ignored, prose, free_text_ignore)
 
 
 @lru_cache(maxsize=4)
