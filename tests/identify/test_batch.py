@@ -76,3 +76,15 @@ def test_large_or_other_kinds_bypass_the_memo(engine):
     assert batch.json_line(mac) == _line(engine, mac)
     assert batch.json_line(mac) == _line(engine, mac)
     assert batch.hits == 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    kind=st.sampled_from([K.HTTP, K.RTSP, K.BANNER, K.MAC]),
+    data=st.binary(max_size=600),
+)
+def test_random_records_never_raise_and_match_the_engine(engine, kind, data):
+    batch = BatchIdentifier(engine)
+    ev = Evidence(kind, data)
+    assert batch.json_line(ev) == _line(engine, ev)
+    assert batch.json_line(ev) == _line(engine, ev)  # the second one from the memo
