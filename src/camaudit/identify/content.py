@@ -58,6 +58,9 @@ FREE_TEXT: tuple[tuple[str, float], ...] = (
     ("gen.name", 0.65),
     ("gen.model", 0.75),
     ("gen.device_type", 0.75),
+    ("gen.hardware", 0.6),
+    ("o", 0.55),
+    ("issuer_o", 0.55),
     ("gen.text", 0.5),
     ("sdp.s", 0.6),
     ("sdp.i", 0.6),
@@ -328,6 +331,9 @@ _NAME_FIELDS = frozenset(
         "scope.name",
         "gen.name",
         "gen.model",
+        "gen.hardware",
+        "o",
+        "issuer_o",
         "sdp.s",
         "sdp.i",
         "sdp.a",
@@ -337,6 +343,7 @@ _NAME_FIELDS = frozenset(
 #: Weight of a maker or label name found in such free text.
 NAME_WEIGHT = 0.5
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9&+-]*")
+_HEX_ESCAPE = re.compile(r"\\x[0-9A-Fa-f]{2}")
 _SEPARATORS = str.maketrans("-&+", "   ")
 
 
@@ -374,7 +381,10 @@ def _name_template(ident: Identifier, text: str) -> TextTemplate:
 
     Short aliases are easily ordinary words: a name counts when it has four characters or more,
     or is written in capitals with three or more (``LTS``, ``HIK``)."""
-    words = _WORD.findall(text[:400])[:48]
+    head = text[:400]
+    if "\\x" in head:
+        head = _HEX_ESCAPE.sub(" ", head)  # printed bytes ("Dahua\xC2\xA0Device"): separators
+    words = _WORD.findall(head)[:48]
     out: list[tuple[str, str, float, str, str]] = []
     firsts = ident.name_first_words()
     starts = [_first_word(w) in firsts for w in words]
