@@ -31,6 +31,7 @@ COMMANDS: dict[str, list[str]] = {
     "scan5000": ["bench.scan_bench", "--devices", "5000", "--subnet", "127.64.0.0/18", "--no-nmap"],
     "fuzz": ["bench.fuzz"],
     "isolation": ["bench.isolation_bench"],
+    "hostile": ["bench.hostile_bench"],
 }
 
 #: Run only when named (``make fuzz``): their budget is their own.
