@@ -7,13 +7,16 @@ Exit codes: 0 ok; 1 findings above a ``--fail-on`` threshold; 2 bad input (one-l
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from camaudit.cli.app import app
 from camaudit.cli.common import err_console
 from camaudit.errors import CamauditError, InputError
+from camaudit.store.problems import explain
 
 __all__ = ["app", "main"]
 
@@ -40,13 +43,29 @@ def main() -> None:
         if callable(show):
             show()
         sys.exit(int(getattr(exc, "exit_code", 2)))
-    except Exception as exc:  # anything else is a bug
+    except Exception as exc:  # anything else is a bug, unless the database refused a write
         if os.environ.get("CAMAUDIT_DEBUG"):
             raise
+        known = (
+            explain(exc, _db_url()) if isinstance(exc, OperationalError | sqlite3.Error) else None
+        )
+        if known is not None:
+            _fail(known, 3)
         _fail(
             f"internal error: {type(exc).__name__}: {exc} (set CAMAUDIT_DEBUG=1 for a traceback)",
             70,
         )
+
+
+def _db_url() -> str | None:
+    """The ``--db`` the command line names (for messages), else ``$CAMAUDIT_DB``."""
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        if arg == "--db" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--db="):
+            return arg.split("=", 1)[1]
+    return os.environ.get("CAMAUDIT_DB") or None
 
 
 def _fail(message: str, code: int) -> None:
