@@ -91,7 +91,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fleet, P
 
 
 def test_the_scan_did_log_in(scanned: tuple[Fleet, Path, dict]) -> None:
-    fleet, tmp, _ = scanned
+    _, tmp, _ = scanned
     with contextlib.closing(sqlite3.connect(tmp / "audit.db")) as conn:
         probes = {p for (p,) in conn.execute("select distinct source from evidence")}
     authenticated = {p for p in probes if "isapi" in p.lower() or "magicbox" in p.lower()}
