@@ -28,6 +28,7 @@ from tests.lab.lab_helpers import unique_subnet
 pytestmark = pytest.mark.slow
 ENV = {**os.environ, "CAMAUDIT_DB": ""}
 OFFSET = 20000
+Scanned = tuple[Fleet, Path, dict[str, "subprocess.CompletedProcess[bytes]"]]
 #: Runs the CLI with every logger at DEBUG into a file (the CLI itself configures none).
 LOGGED = (
     "import logging, sys; logging.basicConfig(level=logging.DEBUG, filename=sys.argv.pop(1)); "
@@ -58,7 +59,7 @@ def _secrets(fleet: Fleet) -> list[bytes]:
 
 
 @pytest.fixture(scope="module")
-def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fleet, Path, dict]]:
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scanned]:
     tmp = tmp_path_factory.mktemp("secrets")
     subnet = unique_subnet()
     mix = {"hikvision-ipc": 1, "dahua-ipc": 1, "axis-ipc": 1}
@@ -90,7 +91,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fleet, P
     yield fleet, tmp, runs
 
 
-def test_the_scan_did_log_in(scanned: tuple[Fleet, Path, dict]) -> None:
+def test_the_scan_did_log_in(scanned: Scanned) -> None:
     _, tmp, _ = scanned
     with contextlib.closing(sqlite3.connect(tmp / "audit.db")) as conn:
         probes = {p for (p,) in conn.execute("select distinct source from evidence")}
@@ -98,14 +99,14 @@ def test_the_scan_did_log_in(scanned: tuple[Fleet, Path, dict]) -> None:
     assert authenticated, probes  # the ISAPI and Dahua CGI answers only come after a login
 
 
-def test_every_report_format_was_written(scanned: tuple[Fleet, Path, dict]) -> None:
+def test_every_report_format_was_written(scanned: Scanned) -> None:
     _, tmp, runs = scanned
     failed = {f: runs[f].stderr.decode()[-300:] for f in FORMATS if runs[f].returncode != 0}
     assert failed == {}
     assert all((tmp / "out" / f"report{SUFFIXES[f]}").stat().st_size > 0 for f in FORMATS)
 
 
-def test_no_secret_anywhere(scanned: tuple[Fleet, Path, dict]) -> None:
+def test_no_secret_anywhere(scanned: Scanned) -> None:
     fleet, tmp, runs = scanned
     haystacks: dict[str, bytes] = {}
     for name, proc in runs.items():
@@ -125,7 +126,7 @@ def test_no_secret_anywhere(scanned: tuple[Fleet, Path, dict]) -> None:
     assert len(haystacks) > 20
 
 
-def test_secret_files_are_0600(scanned: tuple[Fleet, Path, dict], tmp_path: Path) -> None:
+def test_secret_files_are_0600(scanned: Scanned, tmp_path: Path) -> None:
     _, tmp, runs = scanned
     assert (tmp / "credentials.yaml").stat().st_mode & 0o777 == 0o600
     assert b"can be read by other users" not in runs["scan"].stderr
