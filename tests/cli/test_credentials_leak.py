@@ -23,6 +23,7 @@ import yaml
 
 from camaudit.lab import Fleet, LabThread, build_fleet
 from camaudit.reports.writers import FORMATS, SUFFIXES
+from tests.figures import record
 from tests.lab.lab_helpers import unique_subnet
 
 pytestmark = pytest.mark.slow
@@ -122,6 +123,8 @@ def test_no_secret_anywhere(scanned: Scanned) -> None:
         (where, secret) for secret in _secrets(fleet) for where, text in haystacks.items()
         if secret in text
     ]  # fmt: skip
+    secrets = _secrets(fleet)
+    record("credentials", secrets=len(secrets), places=len(haystacks), leaks=len(leaks))
     assert leaks == []
     assert len(haystacks) > 20
 

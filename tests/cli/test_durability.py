@@ -20,6 +20,7 @@ import pytest
 from bench.importers_bench import write_shodan
 
 from camaudit.lab import LabThread, build_fleet
+from tests.figures import record
 
 pytestmark = pytest.mark.slow
 ENV = {**os.environ, "CAMAUDIT_DB": ""}
@@ -130,8 +131,11 @@ def test_kill_9_during_a_scan_then_resume(
     assert wanted <= done < jobs
     resumed = tmp_path / "resumed.json"
     subprocess.run(lab.resume(db, "--json", str(resumed)), check=True, env=ENV, timeout=180)
-    assert devices_of(resumed) == devices_of(full_json) and len(devices_of(resumed)) == 12
-    assert evidence_of(full_db) - evidence_of(db) == set()  # no evidence lost
+    lost = evidence_of(full_db) - evidence_of(db)
+    same = devices_of(resumed) == devices_of(full_json)
+    record("kill9", during="scan", at=f"{done}/{jobs} jobs", evidence_lost=len(lost), same=same)
+    assert same and len(devices_of(resumed)) == 12
+    assert lost == set()  # no evidence lost
     conn = consistent(db)
     dup_jobs = "select count(*) from (select 1 from scan_jobs group by audit_id, probe, ip, port having count(*) > 1)"
     assert conn.execute(dup_jobs).fetchone()[0] == 0
@@ -147,8 +151,9 @@ def test_two_scans_into_one_sqlite_file_at_once(
     outs = [tmp_path / "a.json", tmp_path / "b.json"]
     procs = [subprocess.Popen(lab.scan(db, "--json", str(out)), env=ENV) for out in outs]
     assert [p.wait(timeout=180) for p in procs] == [0, 0]
-    for out in outs:
-        assert devices_of(out) == devices_of(full_json)
+    same = all(devices_of(out) == devices_of(full_json) for out in outs)
+    record("concurrent", scans=2, same=same)
+    assert same
     conn = consistent(db)
     assert conn.execute("select count(*), min(status), max(status) from audits").fetchone() == (
         2,
@@ -182,8 +187,12 @@ def test_kill_9_during_an_import_leaves_nothing_of_it(big_shodan: Path, tmp_path
     wait_for(proc, lambda: wal.exists() and wal.stat().st_size > 2 << 20, "import")
     kill_9(proc)
     conn = consistent(db)
-    assert conn.execute("select count(*) from evidence").fetchone()[0] == before
-    assert conn.execute("select kind from audits").fetchall() == [("import:nmap",)]
+    after = conn.execute("select count(*) from evidence").fetchone()[0]
+    audits = conn.execute("select kind from audits").fetchall()
+    record("kill9", during="import", at="WAL > 2 MB", evidence_lost=max(0, before - after),
+           partial=after - before, same=audits == [("import:nmap",)])  # fmt: skip
+    assert after == before
+    assert audits == [("import:nmap",)]
     conn.close()
     again = run("import", "shodan", str(big_shodan), "--db", f"sqlite:///{db}", "-q")
     assert again.returncode == 0, again.stderr
@@ -199,6 +208,7 @@ def test_kill_9_during_a_report_leaves_no_truncated_file(big_shodan: Path, tmp_p
     )
     wait_for(proc, lambda: any(tmp_path.glob(".estate.*.partial.csv")), "report")
     kill_9(proc)
+    record("kill9", during="report", at="writing", evidence_lost=0, same=not out.exists())
     assert not out.exists()  # never a half-written report under the name asked for
     consistent(db).close()
     done = run("report", "-f", "csv", "-o", str(out), "--db", f"sqlite:///{db}")
@@ -228,6 +238,7 @@ def test_disk_full_during_an_import(small_disk: Path, big_shodan: Path) -> None:
     assert run("import", "nmap", str(FIXTURES / "nmap" / "estate.xml"), "--db", url).returncode == 0
     before = count(db, "select count(*) from evidence")
     full = run("import", "shodan", str(big_shodan), "--db", url, "-q")
+    record("disk_full", code=full.returncode, message=full.stderr.strip())
     assert full.returncode == 3
     assert "is full" in one_line_error(full)
     conn = consistent(db)
@@ -256,6 +267,7 @@ def test_read_only_database(tmp_path: Path) -> None:
             db.chmod(0o444)
             where.chmod(0o555)
         refused = run("import", "nmap", str(FIXTURES / "nmap" / "estate.xml"), "--db", url)
+        record("read_only", code=refused.returncode, message=refused.stderr.strip())
         assert refused.returncode == 3
         assert "read-only" in one_line_error(refused)
         listed = run("devices", "--db", url)  # reads work, or say the same in one line

@@ -18,6 +18,7 @@ from camaudit.lab import Fleet, LabThread, build_fleet
 from camaudit.probes.base import ProbeResult
 from camaudit.scan import ScanOptions
 from camaudit.store import Store
+from tests.figures import record
 from tests.lab.capture import OUT_OF_SCOPE, Capture, capture_available
 from tests.lab.lab_helpers import TEST_PORT_OFFSET, unique_subnet
 from tests.lab.test_lab_hostile_scan import TIMEOUT, scan_bound
@@ -92,6 +93,7 @@ def test_nothing_is_recorded_out_of_scope(scanned: Scanned) -> None:
 
 def test_no_packet_is_sent_out_of_scope(scanned: Scanned) -> None:
     *_, capture = scanned
+    record("out_of_scope", sent=capture.sent, replies=capture.received, live=capture.control_seen)
     assert capture.control_seen  # the capture saw its own control datagram: it was live
     assert capture.received > 0  # the spoofed SADP/DHIP replies did reach the scanner...
     assert capture.sent == 0, capture.seen  # ...which sent nothing to those addresses

@@ -18,6 +18,7 @@ import pytest
 from camaudit.identify import Identifier
 from camaudit.models import Device
 from camaudit.reports.writers import FORMATS, SUFFIXES, write_report
+from tests.figures import record
 from tests.reports.estate import META, build_estate, build_findings
 
 PAYLOADS = {
@@ -65,6 +66,7 @@ def reports(
         for fmt in FORMATS
         if fmt not in SKIP_SLOW
     }
+    record("injection", payload=request.param, formats=len(paths))
     return text, paths
 
 
