@@ -37,9 +37,14 @@ def _environment() -> Environment:
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def visible(text: str) -> str:
+    """``text`` with its control characters shown as U+FFFD."""
+    return _CONTROLS.sub("\ufffd", text)
+
+
 def render_html(data: ReportData) -> str:
     """The report page as a string (control characters shown as U+FFFD)."""
-    return _CONTROLS.sub("\ufffd", _render(data))
+    return visible(_render(data))
 
 
 def _render(data: ReportData) -> str:
