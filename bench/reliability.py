@@ -41,6 +41,7 @@ SUITES = [
     "tests/cli/test_credentials_leak.py",
     "tests/cli/test_malformed_files.py",
     "tests/reports/test_injection.py",
+    "tests/web/test_injection_pages.py",
     "tests/lab/test_lab_hostile_more.py",
     "tests/lab/test_lab_hostile_added.py",
     "tests/lab/test_lab_hostile_scan.py",
@@ -142,6 +143,7 @@ def _table(data: dict[str, Any]) -> list[str]:
     iso = data["isolation"].get("kill_9_resume") or {}
     creds = _of(rec, "credentials")
     inject = _of(rec, "injection")
+    web = _of(rec, "injection_web")
     oos = _of(rec, "out_of_scope")
     outs = [r["sent"] for r in oos] + (
         [hostile["out_of_scope_packets_sent"]]
@@ -217,8 +219,8 @@ def _table(data: dict[str, Any]) -> list[str]:
         ),
         (
             "Injection cases",
-            f"{sum(r['formats'] for r in inject)} ({len(inject)} payloads x {max((r['formats'] for r in inject), default=0)} formats, 4 device fields each)",
-            _suite(tests, "tests/reports/test_injection.py"),
+            f"{sum(r['formats'] for r in inject)} report cases ({len(inject)} payloads x {max((r['formats'] for r in inject), default=0)} formats, 4 device fields each); {sum(r['pages'] for r in web)} web pages with {web[0]['payloads'] if web else 0} hostile values, {sum(r['live'] for r in web)} live",
+            f"reports: {_suite(tests, 'tests/reports/test_injection.py')}; web: {_suite(tests, 'tests/web/test_injection_pages.py')}",
         ),
     ]
     out = ["| measure | figure | how / notes |", "|---|---|---|"]

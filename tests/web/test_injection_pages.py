@@ -14,6 +14,7 @@ from camaudit import api
 from camaudit.accounts import Role, add_user, grant
 from camaudit.store import Store
 from camaudit.web import create_app
+from tests.figures import record
 from tests.web.conftest import PASSWORD, sign_in
 
 ORG = "Injection Test Council"
@@ -80,6 +81,7 @@ def test_pages_show_hostile_strings_as_text(client: tuple[TestClient, Store, int
     c, store, audit_id = client
     pages = _pages(c, store, audit_id)
     live = {path: LIVE.findall(text) for path, text in pages.items() if LIVE.search(text)}
+    record("injection_web", pages=len(pages), payloads=len(ROWS) * 4, live=len(live))
     assert live == {}
     shown = "".join(pages.values())
     assert "&lt;script&gt;alert" in shown  # the payload did reach the pages, escaped
