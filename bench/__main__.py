@@ -5,7 +5,10 @@ half), throughput (identification), importers
 (1M Shodan records, 1M pcap packets), lab (5,000-device lab scale), scan (1,024-device lab
 with hostile personas, camaudit vs nmap), scan5000 (5,000-device scan), nmap_lab (``import nmap`` of real
 ``nmap -sV --version-light`` output of a 64-device lab), fuzz (mutation
-fuzzing of every parser of untrusted bytes; `--seconds`, `--inputs`; not part of ``all``). Results go to
+fuzzing of every parser of untrusted bytes; `--seconds`, `--inputs`; not part of ``all``),
+isolation (hostile replies in 1,024 devices, kill -9 and resume), hostile (every hostile persona,
+behaviours tried/survived, out-of-scope packets), reliability (runs the reliability suites, reads
+fuzz.json and writes docs/reliability.md; not part of ``all``). Results go to
 bench/results/; see bench/README.md. ``all`` takes about 20-30 minutes on 2 cores.
 """
 
@@ -33,10 +36,12 @@ COMMANDS: dict[str, list[str]] = {
     "fuzz": ["bench.fuzz"],
     "isolation": ["bench.isolation_bench"],
     "nmap_lab": ["bench.nmap_lab"],
+    "hostile": ["bench.hostile_bench"],
+    "reliability": ["bench.reliability"],
 }
 
 #: Run only when named (``make fuzz``): their budget is their own.
-NOT_IN_ALL = frozenset({"fuzz"})
+NOT_IN_ALL = frozenset({"fuzz", "reliability"})
 
 
 def main(argv: list[str]) -> int:

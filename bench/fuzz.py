@@ -3,8 +3,8 @@
 
 ``python -m bench fuzz [--inputs N] [--seconds S] [--target NAME ...]``. Seeds come from the
 tests' fixtures, payloads built in memory (pcap, pcapng, xlsx, certificates) and the shared
-corpus when it is present. An input "escapes" when it raises anything outside camaudit's error
-tree; an input that takes more than 2 s is a "hang". Escapes and hangs are written to
+corpus when it is present; :mod:`bench.fuzz_probes` adds the scanner's own response readers.
+An input "escapes" when it raises anything outside camaudit's error tree; an input that takes more than 2 s is a "hang". Escapes and hangs are written to
 bench/results/fuzz-crashers/ (name = target + error signature) for regression tests; the summary
 goes to bench/results/fuzz.json.
 """
@@ -23,6 +23,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from camaudit.errors import CamauditError
@@ -90,6 +91,7 @@ class Tally:
     isolated: int = 0
     hangs: int = 0
     slowest: float = 0.0
+    peak_rss_mb: int = 0
     signatures: dict[str, str] = field(default_factory=dict)
 
 
@@ -212,21 +214,47 @@ def _corpus_seeds() -> dict[str, list[bytes]]:
 
 
 def targets(workdir: Path) -> list[Target]:
+    """Every harness: importers first (the slowest per input: when one runs out of its share of
+    time, the faster harnesses after it make up the total), then identification, then the
+    scanner's own readers (:mod:`bench.fuzz_probes`)."""
+    from bench.fuzz_probes import probe_harnesses
+
     built = _built_seeds()
     corpus = _corpus_seeds()
     everything = [s for group in corpus.values() for s in group] + built["tls"]
     identifier = Identifier()
     out: list[Target] = []
+    for fmt in IMPORTERS:
+        files = sorted((FIXTURES / fmt).glob("*")) if (FIXTURES / fmt).is_dir() else []
+        seeds = [p.read_bytes()[:MAX_INPUT] for p in files if p.is_file()] + built.get(fmt, [])
+        out.append(Target(f"import:{fmt}", _import_target(fmt, workdir), seeds or [b"x"]))
     for kind in EvidenceKind:
         own = corpus.get(kind.value, []) + (built["tls"] if kind is EvidenceKind.TLS else [])
         # Other kinds' bytes too: a wrong kind must not break a parser either.
         seeds = (own + everything[:: max(1, len(everything) // 40)]) or [b"x"]
         out.append(Target(f"identify:{kind.value}", _identify_target(identifier, kind), seeds))
-    for fmt in IMPORTERS:
-        files = sorted((FIXTURES / fmt).glob("*")) if (FIXTURES / fmt).is_dir() else []
-        seeds = [p.read_bytes()[:MAX_INPUT] for p in files if p.is_file()] + built.get(fmt, [])
-        out.append(Target(f"import:{fmt}", _import_target(fmt, workdir), seeds or [b"x"]))
+    for name, run, seeds in probe_harnesses(corpus):
+        out.append(Target(name, run, [s[:MAX_INPUT] for s in seeds] or [b"x"]))
     return out
+
+
+def safe_name(target: str) -> str:
+    """``target`` as it starts a crasher's file name."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in target)
+
+
+def outcome(target: Target, data: bytes) -> str:
+    """What one input does to ``target``: ``ok``, ``error`` (one of camaudit's own errors),
+    ``isolated`` (contained by an isolation boundary) or ``escape`` (anything else)."""
+    try:
+        target.run(data)
+    except Isolated:
+        return "isolated"
+    except CamauditError:
+        return "error"
+    except Exception:
+        return "escape"
+    return "ok"
 
 
 def _signature(exc: BaseException) -> str:
@@ -270,20 +298,28 @@ def fuzz(target: Target, inputs: int, seconds: float, rng: random.Random, crashe
         if took > HANG_SECONDS:
             tally.hangs += 1
             _keep(crashers, target.name, "hang", data)
+    tally.peak_rss_mb = _peak_rss_mb()
     return tally
+
+
+def _peak_rss_mb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def _keep(crashers: Path, target: str, sig: str, data: bytes) -> None:
     crashers.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(data).hexdigest()[:12]
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{target}-{sig}")
+    safe = safe_name(f"{target}-{sig}")
     (crashers / f"{safe}-{digest}.bin").write_bytes(data)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench fuzz", description=__doc__)
     ap.add_argument("--inputs", type=int, default=1_000_000, help="total inputs (all targets)")
-    ap.add_argument("--seconds", type=float, default=1800.0, help="total time budget")
+    ap.add_argument("--seconds", type=float, default=1200.0, help="total time budget")
+    ap.add_argument(
+        "--cap-seconds", type=float, default=30.0, help="at most this long on one harness (0: none)"
+    )
     ap.add_argument("--target", action="append", help="only targets whose name contains this")
     ap.add_argument("--seed", type=int, default=20261206)
     ap.add_argument("--out", type=Path, default=RESULTS / "fuzz.json")
@@ -296,11 +332,16 @@ def main(argv: list[str] | None = None) -> int:
             for t in targets(Path(tmp))
             if not args.target or any(s in t.name for s in args.target)
         ]
-        per_inputs = max(1, args.inputs // len(chosen))
-        per_seconds = args.seconds / len(chosen)
         rows: dict[str, Tally] = {}
         started = time.monotonic()
         for t in chosen:
+            # What earlier harnesses left undone (inputs and time) is shared by those after.
+            done = sum(r.inputs for r in rows.values())
+            per_inputs = max(1, (args.inputs - done) // (len(chosen) - len(rows)))
+            spent = time.monotonic() - started
+            per_seconds = max(1.0, (args.seconds - spent) / (len(chosen) - len(rows)))
+            if args.cap_seconds:
+                per_seconds = min(per_seconds, args.cap_seconds)
             rows[t.name] = fuzz(t, per_inputs, per_seconds, rng, crashers)
             r = rows[t.name]
             print(
@@ -309,13 +350,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"  slowest {r.slowest * 1000:7.1f} ms  {', '.join(r.signatures) or ''}",
                 flush=True,
             )
+    wall = time.monotonic() - started
     total = sum(r.inputs for r in rows.values())
     escapes = sum(r.escapes for r in rows.values())
     hangs = sum(r.hangs for r in rows.values())
     isolated = sum(r.isolated for r in rows.values())
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    peak = _peak_rss_mb()
     print(
-        f"total {total:,} inputs in {time.monotonic() - started:.0f} s: {escapes} escapes, "
+        f"total {total:,} inputs in {wall:.0f} s: {escapes} escapes, "
         f"{isolated} contained by an isolation boundary, "
         f"{hangs} hangs (> {HANG_SECONDS:.0f} s), peak RSS {peak} MB"
     )
@@ -323,6 +365,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(
         json.dumps(
             {
+                "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                "wall_seconds": round(wall, 1),
+                "hang_seconds": HANG_SECONDS,
+                "seed": args.seed,
                 "inputs": total,
                 "escapes": escapes,
                 "isolated": isolated,
@@ -335,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
                         "isolated": r.isolated,
                         "hangs": r.hangs,
                         "slowest_ms": round(r.slowest * 1000, 1),
+                        "peak_rss_mb": r.peak_rss_mb,
                         "signatures": r.signatures,
                     }
                     for name, r in rows.items()

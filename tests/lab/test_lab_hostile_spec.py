@@ -42,6 +42,15 @@ def test_hostile_catalogue() -> None:
         "hostile-xml-encoding",
         "hostile-cert-version",
         "hostile-cert-oversized",
+        "hostile-encoding-bomb",
+        "hostile-chunked",
+        "hostile-continue",
+        "hostile-redirect",
+        "hostile-deaf",
+        "hostile-tls-slow",
+        "hostile-soap-deep",
+        "hostile-bad-text",
+        "hostile-discovery-spoof",
     }
     kinds = set()
     for pid in HOSTILE:
@@ -51,6 +60,7 @@ def test_hostile_catalogue() -> None:
         kinds |= {b.kind for b in persona.hostile.ports.values()}
     assert kinds == {
         "tarpit",
+        "deaf",
         "stream",
         "reset",
         "tls_cert",

@@ -7,14 +7,17 @@ Exit codes: 0 ok; 1 findings above a ``--fail-on`` threshold; 2 bad input (one-l
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from typing import Any, cast
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from camaudit.cli.app import app
 from camaudit.cli.common import err_console
 from camaudit.errors import CamauditError, InputError
+from camaudit.store.problems import explain
 
 __all__ = ["app", "main"]
 
@@ -44,9 +47,14 @@ def main() -> None:
                 show()  # the help text itself
             sys.exit(code)
         _fail(usage_message(exc), code)
-    except Exception as exc:  # anything else is a bug
+    except Exception as exc:  # anything else is a bug, unless the database refused a write
         if os.environ.get("CAMAUDIT_DEBUG"):
             raise
+        known = (
+            explain(exc, _db_url()) if isinstance(exc, OperationalError | sqlite3.Error) else None
+        )
+        if known is not None:
+            _fail(known, 3)
         _fail(
             f"internal error: {type(exc).__name__}: {exc} (set CAMAUDIT_DEBUG=1 for a traceback)",
             70,
@@ -74,6 +82,17 @@ def usage_message(exc: Exception) -> str:
         path = "camaudit " + path.split(" ", 1)[-1] if " " in path else "camaudit"
     message = message[:1].lower() + message[1:]
     return f"{message}; see `{path} --help`"
+
+
+def _db_url() -> str | None:
+    """The ``--db`` the command line names (for messages), else ``$CAMAUDIT_DB``."""
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        if arg == "--db" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--db="):
+            return arg.split("=", 1)[1]
+    return os.environ.get("CAMAUDIT_DB") or None
 
 
 def _fail(message: str, code: int) -> None:

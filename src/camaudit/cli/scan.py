@@ -256,6 +256,13 @@ def scan(
     port_map = parse_port_options(ports)
     if credentials is not None and not credentials.is_file():
         raise InputError(f"cannot read credentials file {credentials}")
+    if credentials is not None and (mode := credentials.stat().st_mode & 0o777) & 0o077:
+        err_console.print(
+            f"camaudit: warning: credentials file {credentials} can be read by other users "
+            f"(mode {mode:04o}); chmod 600 it",
+            markup=False,
+            soft_wrap=True,
+        )
     if not 0 <= port_offset < 60000:
         raise InputError("--port-offset must be between 0 and 59999")
     options = ScanOptions(concurrency=concurrency, rate=rate, timeout=timeout)

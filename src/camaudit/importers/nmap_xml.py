@@ -205,7 +205,10 @@ def _port(
     ts: datetime | None,
 ) -> Iterator[Evidence]:
     raw_port = port.get("portid", "")
-    number = int(raw_port) if raw_port.isdigit() and int(raw_port) <= 65535 else None
+    digits = (
+        raw_port.isascii() and raw_port.isdigit() and len(raw_port) <= 5
+    )  # not '²', not 10^4400
+    number = int(raw_port) if digits and int(raw_port) <= 65535 else None
     if number is None:
         raise EvidenceFormatError(f"{where}: bad portid {raw_port[:16]!r}", source=str(path))
     proto = port.get("protocol", "tcp")

@@ -287,7 +287,8 @@ def _check_xlsx(path: Path) -> None:
                         f"(limit {MAX_XLSX_PART})",
                         source=str(path),
                     )
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+        # NotImplementedError: an archive naming a zip version or method zipfile lacks
         raise EvidenceFormatError(f"not a readable XLSX file ({exc})", source=str(path)) from None
 
 

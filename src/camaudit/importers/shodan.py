@@ -141,7 +141,7 @@ def _address(rec: dict[str, Any], path: Path, doc: JsonDocument) -> str:
 def _port(value: object, path: Path, doc: JsonDocument) -> int | None:
     if value is None:
         return None
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 5:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535:
         return value

@@ -8,10 +8,13 @@ fixed string belongs in the persona YAML, not here.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import hmac
 import json
 import secrets
+import zlib
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -245,4 +248,38 @@ async def quadratic_xml(
         f"<r>{'&a;' * refs}</r>\n"
     ).encode()
     headers = [*ctx.base_headers, ("Content-Type", str(args.get("content_type", "text/xml")))]
+    return HttpResponse(status=200, headers=headers, body=body)
+
+
+MAX_BOMB_EXPANSION = 1 << 30  # a compression bomb expands to at most 1 GiB
+_BOMB_BLOCK = b"\x00" * (1 << 20)
+
+
+@functools.lru_cache(maxsize=4)
+def compression_bomb(encoding: str, expanded: int) -> bytes:
+    """``expanded`` zero bytes compressed as ``gzip`` or ``deflate`` (zlib), built by blocks
+    (never held expanded); about a thousandth of ``expanded`` on the wire. Cached."""
+    wbits = 31 if encoding == "gzip" else 15
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    parts = [packer.compress(_BOMB_BLOCK) for _ in range(expanded // len(_BOMB_BLOCK))]
+    parts.append(packer.compress(_BOMB_BLOCK[: expanded % len(_BOMB_BLOCK)]))
+    parts.append(packer.flush())
+    return b"".join(parts)
+
+
+@register_handler("compression_bomb")
+async def compression_bomb_page(
+    request: HttpRequest, ctx: RequestContext, args: Mapping[str, Any]
+) -> HttpResponse:
+    """A body that is small on the wire and enormous decoded: ``Content-Encoding: gzip`` (or
+    ``deflate``) over ``args.expanded`` zero bytes (at most MAX_BOMB_EXPANSION), whatever the
+    client said it accepts."""
+    encoding = "deflate" if args.get("encoding") == "deflate" else "gzip"
+    expanded = max(1, min(int(args.get("expanded", 100 << 20)), MAX_BOMB_EXPANSION))
+    headers = [
+        *ctx.base_headers,
+        ("Content-Type", str(args.get("content_type", "text/html"))),
+        ("Content-Encoding", encoding),
+    ]
+    body = await asyncio.to_thread(compression_bomb, encoding, expanded)  # the lab loop runs on
     return HttpResponse(status=200, headers=headers, body=body)

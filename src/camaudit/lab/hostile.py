@@ -7,6 +7,7 @@ services and serves those ports with them instead of the protocol of the same na
 TCP (one listener per device and port, like every lab service):
 
 * ``tarpit`` accepts and never answers (what the client sends is read and dropped);
+* ``deaf`` accepts and never reads (nor answers): the client's writes stall once buffers fill;
 * ``stream`` optionally reads the request, then sends ``send`` (+ ``random`` bytes), then
   ``repeat`` again and again up to ``limit`` bytes, at ``rate`` bytes per second, then closes,
   holds or resets: slow drip, endless body, 10 MB of headers, a header line that never ends,
@@ -15,7 +16,8 @@ TCP (one listener per device and port, like every lab service):
 * ``tls_cert`` completes a real TLS handshake with an absurd certificate (:mod:`~.hostile_certs`).
 
 UDP: ``udp_silent`` reads and never answers; ``udp_reply`` answers with a fixed (malformed)
-datagram under the usual UDP limits of :mod:`camaudit.lab.udp_base`; ``udp_flood`` answers one
+datagram under the usual UDP limits of :mod:`camaudit.lab.udp_base` (with ``reply_from``: from a
+socket on that other loopback address, to loopback requesters only); ``udp_flood`` answers one
 probe with up to :data:`~.hostile_spec.MAX_FLOOD_DATAGRAMS` datagrams, rate-limited, one flood at a
 time per endpoint, a few floods per second per source, and only ever to a unicast *loopback*
 source (never to a namespace address or anything else: it proves the scanner stays bounded, it
@@ -141,6 +143,11 @@ class HostileTcpService(ListeningService):
         kind = self.behaviour.kind
         if kind == "reset":
             reset_connection(writer)
+        elif kind == "deaf":
+            transport = writer.transport
+            if isinstance(transport, asyncio.ReadTransport):
+                transport.pause_reading()  # accept, then never read: the client's writes stall
+            await asyncio.Event().wait()  # until the connection's time cap
         elif kind == "tarpit":
             await self.hold(reader)
         else:
@@ -217,8 +224,7 @@ class HostileTlsService(HostileTcpService):
     async def behave(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.behaviour.variant in RAW_VARIANTS:
             await reader.read(4096)  # the ClientHello
-            writer.write(raw_flight(self.behaviour.variant))
-            await self._drain(writer)
+            await self.emit(writer, raw_flight(self.behaviour.variant), self.behaviour.rate)
             return
         await self.read_request(reader)
         writer.write(_encode(self.behaviour.reply, self.ctx))
@@ -237,10 +243,28 @@ class HostileUdpService(UdpService):
         payload = _encode(self.behaviour.payload, ctx) + self.behaviour.payload_raw
         self.payload = payload[:MAX_DATAGRAM]
 
+        self._elsewhere: socket.socket | None = None
+        if self.behaviour.reply_from:  # answers come from another (out-of-scope) address
+            self._elsewhere = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self._elsewhere.setblocking(False)
+            self._elsewhere.bind((self.behaviour.reply_from, 0))
+
     def answer(self, data: bytes, addr: Address) -> list[bytes]:
         if self.behaviour.kind == "udp_silent" or self.trigger not in data or not self.payload:
             return []
+        if self._elsewhere is not None:
+            if ipaddress.IPv4Address(addr[0]) in LOOPBACK and self.buckets.allow(addr[0]):
+                with contextlib.suppress(OSError):  # a full buffer drops it, as UDP would
+                    self._elsewhere.sendto(self.payload, addr[:2])
+                    self.replies += 1
+            return []
         return [self.payload]
+
+    def close(self) -> None:
+        if self._elsewhere is not None:
+            self._elsewhere.close()
+            self._elsewhere = None
+        super().close()
 
 
 class UdpFloodService(HostileUdpService):

@@ -56,7 +56,7 @@ def _ancient_name() -> x509.Name:
 
 
 #: Variants served as a raw handshake flight instead of by a real TLS server.
-RAW_VARIANTS = frozenset({"oversized", "bad_version"})
+RAW_VARIANTS = frozenset({"oversized", "bad_version", "slow"})  # "slow": a plain one, dripped
 _RECORD = 16384
 
 

@@ -16,22 +16,26 @@ opens the ports a scanner expects (80, 443, 554, 3702...). YAML shape::
         then: hold            # close | hold (read and discard until EOF) | reset (RST)
       https:
         kind: tls_cert        # a real TLS server presenting an absurd certificate
-        variant: huge         # huge | ancient | oversized | bad_version
+        variant: huge         # huge | ancient | oversized | bad_version | slow
+        rate: 0               # raw variants (oversized, bad_version, slow): bytes per second
         reply: "HTTP/1.1 200 OK\\r\\n..."   # sent after the handshake and the request
       wsd:
         kind: udp_flood       # many datagrams per probe, loopback sources only
         when_contains: Probe  # only datagrams containing this trigger an answer
         payload: "..."        # (or payload_b64) the datagram, plus `pad` random bytes
+        reply_from: 127.254.254.3   # udp_reply: answer from this other loopback address
         count: 1000           # at most MAX_FLOOD_DATAGRAMS
         rate: 2000            # datagrams per second, at most MAX_FLOOD_RATE
 
-``tarpit`` is a stream that sends nothing and holds; ``reset`` one that resets at once.
+``tarpit`` is a stream that sends nothing and holds; ``deaf`` accepts and never reads nor sends
+(the kernel's buffers fill, then the client's writes stall); ``reset`` resets at once.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +44,7 @@ from camaudit.lab.spec_parsing import check_keys, fail, flag, mapping, number, t
 
 KINDS: dict[str, str] = {  # behaviour -> transport
     "tarpit": "tcp",
+    "deaf": "tcp",
     "stream": "tcp",
     "reset": "tcp",
     "tls_cert": "tcp",
@@ -48,18 +53,19 @@ KINDS: dict[str, str] = {  # behaviour -> transport
     "udp_flood": "udp",
 }
 ENDINGS = ("close", "hold", "reset")
-CERT_VARIANTS = ("huge", "ancient", "oversized", "bad_version")
+CERT_VARIANTS = ("huge", "ancient", "oversized", "bad_version", "slow")
 MAX_FLOOD_DATAGRAMS = 1000  # per probe: proves the scanner stays bounded, never amplifies more
 MAX_FLOOD_RATE = 10000.0  # datagrams per second
 MAX_DATAGRAM = 1400
 DEFAULT_REPLY = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 _KEYS: dict[str, tuple[str, ...]] = {
     "tarpit": (),
+    "deaf": (),
     "reset": (),
     "stream": ("wait_request", "send", "send_b64", "random", "repeat", "limit", "rate", "then"),
-    "tls_cert": ("variant", "reply"),
+    "tls_cert": ("variant", "reply", "rate"),
     "udp_silent": (),
-    "udp_reply": ("payload", "payload_b64", "when_contains"),
+    "udp_reply": ("payload", "payload_b64", "when_contains", "reply_from"),
     "udp_flood": ("payload", "payload_b64", "pad", "when_contains", "count", "rate"),
 }
 
@@ -85,6 +91,7 @@ class Behaviour:
     pad: int = 0
     when_contains: str = ""
     count: int = 0
+    reply_from: str = ""
 
     @property
     def transport(self) -> str:
@@ -119,6 +126,19 @@ def _whole(data: Mapping[str, Any], key: str, where: str, default: int, maximum:
     return int(value)
 
 
+def _loopback(data: Mapping[str, Any], key: str, where: str) -> str:
+    if key not in data:
+        return ""
+    value = text(data[key], f"{where}.{key}")
+    try:
+        ok = ipaddress.IPv4Address(value).is_loopback
+    except ValueError:
+        ok = False
+    if not ok:
+        raise fail(f"{where}.{key}", "expected an IPv4 loopback address (127.0.0.0/8)")
+    return value
+
+
 def _behaviour(raw: Any, where: str) -> Behaviour:
     data = mapping(raw, where)
     kind = data.get("kind")
@@ -150,6 +170,7 @@ def _behaviour(raw: Any, where: str) -> Behaviour:
         pad=_whole(data, "pad", where, 0, MAX_DATAGRAM),
         when_contains=text(data.get("when_contains", ""), f"{where}.when_contains"),
         count=_whole(data, "count", where, 100, MAX_FLOOD_DATAGRAMS),
+        reply_from=_loopback(data, "reply_from", where),
     )
     if kind == "udp_flood":
         if behaviour.rate > MAX_FLOOD_RATE:

@@ -84,6 +84,7 @@ def shares_port(persona: Persona, ports: Mapping[str, int], key: str) -> bool:
 
 _HOSTILE_STARTERS: dict[str, Starter] = {
     "tarpit": hostile.start_tcp,
+    "deaf": hostile.start_tcp,
     "stream": hostile.start_tcp,
     "reset": hostile.start_tcp,
     "tls_cert": hostile.start_tls,

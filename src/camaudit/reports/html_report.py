@@ -4,6 +4,7 @@ escaped by Jinja2's autoescaping; the same page is the source of the PDF."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,22 @@ def _environment() -> Environment:
     )
 
 
+#: C0 controls (and DEL) but tab, newline and carriage return: no place in HTML or SVG, and a
+#: terminal escape from a device must not survive into a page someone may `cat`.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters shown as U+FFFD."""
+    return _CONTROLS.sub("\ufffd", text)
+
+
 def render_html(data: ReportData) -> str:
-    """The report page as a string."""
+    """The report page as a string (control characters shown as U+FFFD)."""
+    return visible(_render(data))
+
+
+def _render(data: ReportData) -> str:
     return (
         _environment()
         .get_template(TEMPLATE)

@@ -9,6 +9,7 @@ hardware BOM), ``answer`` (a plain-language reply to an information request abou
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -99,8 +100,20 @@ def write_report(
     out = Path(path)
     if out.parent and not out.parent.exists():
         raise InputError(f"cannot write {out}: directory {out.parent} does not exist")
+    # Written whole under a hidden name, then renamed: a report killed half-way (kill -9, a full
+    # disk) never leaves a truncated file under the name asked for.
+    partial = partial_path(out)
     try:
-        writer(out, devices, findings, meta or {})
+        partial.touch()  # the name is taken from the start: a writer may open it late
+        writer(partial, devices, findings, meta or {})
+        partial.replace(out)
     except OSError as exc:
         raise ReportError(f"cannot write {out}: {exc.strerror or exc}") from None
+    finally:
+        partial.unlink(missing_ok=True)
     return out
+
+
+def partial_path(out: Path) -> Path:
+    """Where the report for ``out`` is written before it is renamed (same directory, suffix)."""
+    return out.with_name(f".{out.stem}.{os.getpid()}.partial{out.suffix}")

@@ -17,10 +17,16 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
-from camaudit.errors import DatabaseURLError, InputError
+from camaudit.errors import DatabaseError, DatabaseURLError, InputError
 from camaudit.models import (
     Audit,
     Device,
@@ -31,6 +37,7 @@ from camaudit.models import (
     Severity,
     utcnow,
 )
+from camaudit.store.problems import explain
 from camaudit.store.rows import (
     _device_from_row,
     asset_columns,
@@ -49,6 +56,8 @@ from camaudit.store.tables import (
 )
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: How often a device write that lost a race with another process is tried.
+_RACE_RETRIES = 3
 DEFAULT_ORG = "default"
 
 
@@ -185,7 +194,10 @@ class Store:
         except SQLAlchemyError as exc:
             engine.dispose()
             orig = getattr(exc, "orig", None)
-            msg = str(orig) if orig is not None else str(exc)
+            msg = str(orig) if orig is not None else str(exc).splitlines()[0]
+            known = explain(exc, url)
+            if known is not None:  # read-only, full or locked: not a bad URL
+                raise DatabaseError(known) from None
             raise DatabaseURLError(
                 f"cannot open database {_shown(url)}: {_why(msg, type(exc).__name__)}"
             ) from None
@@ -345,7 +357,22 @@ class Store:
     # -- derived: devices and findings ---------------------------------------------------------
 
     def save_device(self, device: Device, evidence_ids: Iterable[int], audit_id: int | None) -> int:
-        """Insert or update a device (by organisation + key) and link its evidence."""
+        """Insert or update a device (by organisation + key) and link its evidence.
+
+        Two processes writing one database (two scans at once) may both find no row and both
+        insert it: the loser's transaction is rolled back whole and tried again, and then finds
+        the winner's row and updates it."""
+        ids = list(evidence_ids)
+        for attempt in range(_RACE_RETRIES):
+            try:
+                return self._save_device(device, ids, audit_id)
+            except (IntegrityError, OperationalError) as exc:
+                lost_race = isinstance(exc, IntegrityError) or "locked" in str(exc)
+                if not lost_race or attempt == _RACE_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _save_device(self, device: Device, evidence_ids: list[int], audit_id: int | None) -> int:
         ident = device.identity
         now = device.last_seen or utcnow()
         with self.session() as s, s.begin():

@@ -9,12 +9,22 @@ from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from camaudit.accounts import Capability
 from camaudit.estate import asset_info, family
+from camaudit.reports.html_report import visible
 from camaudit.web.deps import Caller
+
+
+def _finalize(value: Any) -> Any:
+    """Every ``{{ value }}`` of a page: control characters (a device's terminal escapes) shown as
+    U+FFFD, before autoescaping; markup already made safe stays safe."""
+    if isinstance(value, Markup):
+        return Markup(visible(str(value)))  # noqa: S704 - already safe; controls replaced only
+    return visible(value) if isinstance(value, str) else value
 
 
 def _when(value: datetime | None) -> str:
@@ -29,6 +39,7 @@ def templates() -> Jinja2Templates:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     env.filters["when"] = _when
     env.globals["asset_info"] = asset_info

@@ -142,7 +142,7 @@ def extract_mdns(text: str, wanted: Wanted = None) -> Fields:
     if stripped.startswith("{"):
         try:
             obj = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):  # nesting deeper than the stack
             obj = None
         if isinstance(obj, dict):
             for k, v in obj.items():
@@ -183,7 +183,7 @@ def extract_dhcp(text: str, wanted: Wanted = None) -> Fields:
                 for k, v in obj.items():
                     fields.add(str(k).lower(), "" if v is None else str(v))
                 return fields
-        except ValueError:
+        except (ValueError, RecursionError):  # nesting deeper than the stack
             pass
     _kv_lines(stripped, fields)
     aliases = {
@@ -227,7 +227,7 @@ def extract_asset_row(text: str, wanted: Wanted = None) -> Fields:
     fields = Fields()
     try:
         obj = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nesting deeper than the stack
         fields.add("description", text)
         return fields
     if not isinstance(obj, dict):
