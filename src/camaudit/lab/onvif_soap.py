@@ -89,7 +89,14 @@ def parse_xml(body: bytes) -> Element | None:
     """A safely parsed document, or None (malformed, DTD/entities, too deep)."""
     try:
         root = SafeET.fromstring(body, forbid_dtd=True)
-    except (SafeET.ParseError, DefusedXmlException, ValueError, UnicodeDecodeError):
+    except (
+        SafeET.ParseError,
+        DefusedXmlException,
+        ValueError,
+        UnicodeDecodeError,
+        LookupError,  # an encoding declaration naming no codec
+        RecursionError,
+    ):
         return None
     if not isinstance(root, Element) or not _depth(root, MAX_DEPTH):
         return None

@@ -220,10 +220,16 @@ class Store:
     def _org_id(self, s: Session, name: str, create: bool = True) -> int | None:
         row = s.scalar(select(OrganisationRow.id).where(OrganisationRow.name == name))
         if row is None and create:
-            org = OrganisationRow(name=name)
-            s.add(org)
-            s.flush()
-            return org.id
+            # Another process (a second scan into the same file) may create it first: the
+            # savepoint keeps the loser's transaction alive, and it then finds the winner's row.
+            try:
+                with s.begin_nested():
+                    org = OrganisationRow(name=name)
+                    s.add(org)
+                    s.flush()
+                return org.id
+            except IntegrityError:
+                return s.scalar(select(OrganisationRow.id).where(OrganisationRow.name == name))
         return row
 
     def _site_id(
