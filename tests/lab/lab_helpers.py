@@ -21,6 +21,18 @@ from camaudit.lab.fleet import allocate_addresses, load_fleet_spec, make_device,
 
 # Unprivileged ports (HTTP 80 -> 20080) so the tests pass as root and as a normal user.
 TEST_PORT_OFFSET = 20000
+#: The hostile personas added for issue 15 (the reliability suite), one of each in its tests.
+ADDED_HOSTILE = (
+    "hostile-encoding-bomb",
+    "hostile-chunked",
+    "hostile-continue",
+    "hostile-redirect",
+    "hostile-deaf",
+    "hostile-tls-slow",
+    "hostile-soap-deep",
+    "hostile-bad-text",
+    "hostile-discovery-spoof",
+)
 _counter = itertools.count(1)
 
 

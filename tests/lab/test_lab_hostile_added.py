@@ -11,20 +11,16 @@ import pytest
 
 from camaudit.lab import Fleet, LabDevice, LabSettings, LabThread, build_fleet
 from tests.lab import lab_clients as client
-from tests.lab.lab_helpers import TEST_PORT_OFFSET, by_persona, request, unique_subnet
+from tests.lab.lab_helpers import (
+    ADDED_HOSTILE,
+    TEST_PORT_OFFSET,
+    by_persona,
+    request,
+    unique_subnet,
+)
 
 SETTINGS = LabSettings(hostile_max_seconds=5.0, write_timeout=2.0, hostile_wait_timeout=1.0)
-ADDED = (
-    "hostile-encoding-bomb",
-    "hostile-chunked",
-    "hostile-continue",
-    "hostile-redirect",
-    "hostile-deaf",
-    "hostile-tls-slow",
-    "hostile-soap-deep",
-    "hostile-bad-text",
-    "hostile-discovery-spoof",
-)
+ADDED = ADDED_HOSTILE
 
 
 @pytest.fixture(scope="module")

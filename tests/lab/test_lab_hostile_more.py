@@ -20,24 +20,14 @@ from camaudit.scan import ScanOptions
 from camaudit.store import Store
 from tests.figures import record
 from tests.lab.capture import OUT_OF_SCOPE, Capture, capture_available
-from tests.lab.lab_helpers import TEST_PORT_OFFSET, unique_subnet
+from tests.lab.lab_helpers import ADDED_HOSTILE, TEST_PORT_OFFSET, unique_subnet
 from tests.lab.test_lab_hostile_scan import TIMEOUT, scan_bound
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not capture_available(), reason="needs tcpdump and root (make test)"),
 ]
-NEW = (
-    "hostile-encoding-bomb",
-    "hostile-chunked",
-    "hostile-continue",
-    "hostile-redirect",
-    "hostile-deaf",
-    "hostile-tls-slow",
-    "hostile-soap-deep",
-    "hostile-bad-text",
-    "hostile-discovery-spoof",
-)
+NEW = ADDED_HOSTILE
 Scanned = tuple[Fleet, api.ScanReport, list[ProbeResult], float, Capture]
 
 
