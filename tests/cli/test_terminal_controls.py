@@ -17,6 +17,7 @@ from tests.figures import record
 from tests.reports.estate import build_estate
 
 HOSTILE = "cam\x1b[2J\x1b[31mred\x07\x08\r\x00\x9b31m\u202egnp.exe\nsecond"
+MARKUP = " [red]site[/red]"  # shown as typed: a title is text, never Rich markup
 RAW = ("\x1b", "\x07", "\x08", "\r", "\x00", "\x9b", "\u202e")
 
 
@@ -34,7 +35,7 @@ def hostile_db(tmp_path: Path) -> str:
     db = f"sqlite:///{tmp_path / 'h.db'}"
     device = build_estate(Identifier())[0]
     ident = dataclasses.replace(device.identity, model=HOSTILE, firmware=HOSTILE)
-    device = dataclasses.replace(device, identity=ident, site=HOSTILE)
+    device = dataclasses.replace(device, identity=ident, site=HOSTILE + MARKUP)
     with Store.open(db) as store:
         store.save_device(device, [], None)
     return db
@@ -49,4 +50,5 @@ def test_devices_table_shows_controls_escaped(
     assert r.code == 0, r
     assert not [c for c in RAW if c in r.out], repr(r.out)
     assert "\\x1b[2J" in r.out and "\\u202e" in r.out
+    assert MARKUP.strip() in r.out
     record("injection_controls", output="devices" + (" --wide" if wide else ""), live=0)

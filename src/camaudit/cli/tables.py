@@ -73,7 +73,11 @@ def fit_table(
             chosen[first] = max(1, width - 1 - _COLUMN_COST)
     order = sorted(chosen)
     total = 1 + sum(chosen[i] + _COLUMN_COST for i in order)
-    table = Table(title=title, title_justify="left", min_width=total if wide else None)
+    table = Table(
+        title=Text(title) if title is not None else None,  # text, never Rich markup
+        title_justify="left",
+        min_width=total if wide else None,
+    )
     for i in order:
         c = columns[i]
         table.add_column(
