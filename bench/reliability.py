@@ -42,6 +42,8 @@ SUITES = [
     "tests/cli/test_malformed_files.py",
     "tests/reports/test_injection.py",
     "tests/web/test_injection_pages.py",
+    "tests/cli/test_terminal_controls.py",
+    "tests/cli/test_oversight_html_controls.py",
     "tests/lab/test_lab_hostile_more.py",
     "tests/lab/test_lab_hostile_added.py",
     "tests/lab/test_lab_hostile_scan.py",
@@ -144,6 +146,7 @@ def _table(data: dict[str, Any]) -> list[str]:
     creds = _of(rec, "credentials")
     inject = _of(rec, "injection")
     web = _of(rec, "injection_web")
+    controls = _of(rec, "injection_controls")
     oos = _of(rec, "out_of_scope")
     outs = [r["sent"] for r in oos] + (
         [hostile["out_of_scope_packets_sent"]]
@@ -219,8 +222,8 @@ def _table(data: dict[str, Any]) -> list[str]:
         ),
         (
             "Injection cases",
-            f"{sum(r['formats'] for r in inject)} report cases ({len(inject)} payloads x {max((r['formats'] for r in inject), default=0)} formats, 4 device fields each); {sum(r['pages'] for r in web)} web pages with {web[0]['payloads'] if web else 0} hostile values, {sum(r['live'] for r in web)} live",
-            f"reports: {_suite(tests, 'tests/reports/test_injection.py')}; web: {_suite(tests, 'tests/web/test_injection_pages.py')}",
+            f"{sum(r['formats'] for r in inject)} report cases ({len(inject)} payloads x {max((r['formats'] for r in inject), default=0)} formats, 4 device fields each); {sum(r['pages'] for r in web)} web pages with {web[0]['payloads'] if web else 0} hostile values, {sum(r['live'] for r in web)} live; control characters in {len(controls)} more outputs ({', '.join(r['output'] for r in controls) or 'not run'}), {sum(r['live'] for r in controls)} raw",
+            f"reports: {_suite(tests, 'tests/reports/test_injection.py')}; web: {_suite(tests, 'tests/web/test_injection_pages.py')}; terminal: {_suite(tests, 'tests/cli/test_terminal_controls.py')}; oversight: {_suite(tests, 'tests/cli/test_oversight_html_controls.py')}",
         ),
     ]
     out = ["| measure | figure | how / notes |", "|---|---|---|"]

@@ -222,7 +222,7 @@ def test_bad_cell_in_xlsx_names_sheet_and_row(tmp_path: Path) -> None:
 def test_damaged_and_unsupported_spreadsheets(tmp_path: Path) -> None:
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
-    with pytest.raises(EvidenceFormatError, match="not a readable XLSX file"):
+    with pytest.raises(EvidenceFormatError, match="not a readable XLSX workbook"):
         list(RegisterImporter().read(broken))
     legacy = tmp_path / "old.xls"
     legacy.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))

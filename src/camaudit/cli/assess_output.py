@@ -13,6 +13,7 @@ from camaudit.assess import Assessment
 from camaudit.assess.prerequisites import site_sensitivity_gap
 from camaudit.assess.results import DeviceAssessment
 from camaudit.cli.tables import Column, device_name, fit_table, maker_label, place, print_tables
+from camaudit.untrusted_text import visible
 
 #: Devices named under one plan step before "and N more".
 NAMED_PER_STEP = 5
@@ -121,7 +122,10 @@ def print_plan(console: Console, result: Assessment) -> None:
 
 def plan_device_lines(keys: Sequence[str], by_key: dict[str, DeviceAssessment]) -> list[str]:
     """The devices a plan step concerns, one line each (at most a few, then how many more)."""
-    lines = [device_name(by_key[k].device) if k in by_key else k for k in keys[:NAMED_PER_STEP]]
+    lines = [
+        visible(device_name(by_key[k].device) if k in by_key else k, terminal=True)
+        for k in keys[:NAMED_PER_STEP]
+    ]
     if len(keys) > NAMED_PER_STEP:
         lines.append(f"and {len(keys) - NAMED_PER_STEP} more (see --json or the report)")
     return lines

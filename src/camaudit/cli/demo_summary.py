@@ -13,6 +13,7 @@ from rich.text import Text
 from camaudit.cli.tables import Column, fit_table, print_tables
 from camaudit.kb import load_kb
 from camaudit.models import Device, EvidenceRef
+from camaudit.untrusted_text import visible
 
 _COLUMNS = (
     Column("address", 0),
@@ -116,7 +117,13 @@ def print_demo_summary(
     if lines:
         console.print("How each label was seen through to its maker:", highlight=False)
         for head, seen in lines:
-            console.print(Padding(Text(head), (0, 0, 0, 2), expand=False), highlight=False)
             console.print(
-                Padding(Text(seen, style="dim"), (0, 0, 0, 6), expand=False), highlight=False
+                Padding(Text(visible(head, terminal=True)), (0, 0, 0, 2), expand=False),
+                highlight=False,
+            )
+            console.print(
+                Padding(
+                    Text(visible(seen, terminal=True), style="dim"), (0, 0, 0, 6), expand=False
+                ),
+                highlight=False,
             )

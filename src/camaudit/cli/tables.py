@@ -13,6 +13,7 @@ from rich.text import Text
 
 from camaudit.models import Device, Identity
 from camaudit.reports.first_screen import device_label
+from camaudit.untrusted_text import visible
 
 #: Characters a column costs beyond its text (padding 1 + 1 on each side, one border).
 _COLUMN_COST = 3
@@ -42,7 +43,11 @@ def fit_table(
 ) -> Table:
     """A table of ``rows`` in ``width`` characters: the most important columns that fit, each
     at its text's width (a shrinkable column is cut short rather than dropped when it can keep
-    at least a dozen characters); with ``wide`` every column, whole."""
+    at least a dozen characters); with ``wide`` every column, whole. Cells and title are
+    device-supplied text: their control characters are shown escaped (``\\x1b``), never raw."""
+    rows = [[visible(cell, terminal=True) for cell in r] for r in rows]
+    if title is not None:  # its own line breaks (a heading over a group) kept
+        title = "\n".join(visible(line, terminal=True) for line in title.split("\n"))
     natural = [max([len(c.header), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
     chosen: dict[int, int] = {}  # column index -> width
     if wide:
@@ -68,7 +73,11 @@ def fit_table(
             chosen[first] = max(1, width - 1 - _COLUMN_COST)
     order = sorted(chosen)
     total = 1 + sum(chosen[i] + _COLUMN_COST for i in order)
-    table = Table(title=title, title_justify="left", min_width=total if wide else None)
+    table = Table(
+        title=Text(title) if title is not None else None,  # text, never Rich markup
+        title_justify="left",
+        min_width=total if wide else None,
+    )
     for i in order:
         c = columns[i]
         table.add_column(

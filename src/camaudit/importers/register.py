@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import logging
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from camaudit.importers.register_headers import ColumnMap, map_columns
 from camaudit.importers.register_reading import default_reader
 from camaudit.models import Evidence, EvidenceKind
 
+log = logging.getLogger(__name__)
+
 #: Rows searched for the header row.
 HEADER_SEARCH_ROWS = 30
 #: Largest cell kept (characters); CSV fields beyond the csv module's limit are an error.
@@ -43,6 +46,12 @@ _EMPTY = frozenset({"", "-", "--", "n/a", "na", "none", "nil", "tbc", "tbd", "un
 _NO_IP = _EMPTY | {"dhcp", "dynamic", "auto"}
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+_XLSX_SUFFIXES = (".xlsx", ".xlsm")
+#: The stream an encrypted (password-protected) OOXML file keeps its workbook in, as the OLE
+#: directory names it (UTF-16LE).
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+#: What to do about a workbook camaudit cannot read (the end of every such message).
+_SAVE_AGAIN = "open it in the spreadsheet program and save it again as XLSX or CSV"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +72,17 @@ class RegisterImporter:
         """Stream one ``asset_row`` evidence per non-empty row of every sheet with a header."""
         head = read_head(path, 8)
         if head.startswith(_OLE_MAGIC):
-            raise InputError(
-                f"{path}: old Excel (.xls) files are not supported; save as XLSX or CSV"
+            raise InputError(f"{path}: {_ole_refusal(path)}")
+        if head.startswith(_XLSX_MAGIC):
+            sheets = _xlsx_sheets(path)
+        elif path.suffix.lower() in _XLSX_SUFFIXES:
+            raise EvidenceFormatError(
+                f"named {path.suffix} but not an XLSX workbook: it holds no zip archive; "
+                "export the register again as XLSX or CSV",
+                source=str(path),
             )
-        sheets = _xlsx_sheets(path) if head.startswith(_XLSX_MAGIC) else _csv_sheets(path)
+        else:
+            sheets = _csv_sheets(path)
         found = False
         best_headers: list[str] = []
         for sheet in sheets:
@@ -276,20 +292,55 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             yield number, [c[:MAX_CELL] for c in cells[:MAX_COLUMNS]]
 
 
+def _ole_refusal(path: Path) -> str:
+    """Why an OLE compound file is refused: an encrypted OOXML workbook, or an old .xls."""
+    try:
+        with path.open("rb") as fh:
+            tail = b""
+            while chunk := fh.read(1 << 20):
+                if _ENCRYPTED_PACKAGE in tail + chunk:
+                    return (
+                        "an encrypted, password-protected workbook, which camaudit cannot open; "
+                        f"remove the password, then {_SAVE_AGAIN}"
+                    )
+                tail = chunk[-len(_ENCRYPTED_PACKAGE) :]
+    except OSError as exc:
+        return f"cannot read it: {exc.strerror or exc}"
+    return "old Excel (.xls) files are not supported; save as XLSX or CSV"
+
+
 def _check_xlsx(path: Path) -> None:
-    """Refuse archives that would expand into more than openpyxl should hold (zip bombs)."""
+    """Refuse archives that would expand into more than openpyxl should hold (zip bombs), and
+    archives that are damaged or hold no workbook, each in one line of our own."""
     try:
         with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                if info.file_size > MAX_XLSX_PART:
-                    raise EvidenceFormatError(
-                        f"XLSX part {info.filename!r} expands to {info.file_size} bytes "
-                        f"(limit {MAX_XLSX_PART})",
-                        source=str(path),
-                    )
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
-        # NotImplementedError: an archive naming a zip version or method zipfile lacks
-        raise EvidenceFormatError(f"not a readable XLSX file ({exc})", source=str(path)) from None
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise EvidenceFormatError(
+            f"not a readable XLSX workbook: the file is damaged or cut short; {_SAVE_AGAIN}",
+            source=str(path),
+        ) from None
+    except NotImplementedError:  # a split archive, a zip version or method zipfile lacks
+        raise EvidenceFormatError(
+            "not a readable XLSX workbook: its zip archive uses a feature camaudit cannot "
+            f"read; {_SAVE_AGAIN}",
+            source=str(path),
+        ) from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    for info in infos:
+        if info.file_size > MAX_XLSX_PART:
+            raise EvidenceFormatError(
+                f"XLSX part {info.filename!r} expands to {info.file_size} bytes "
+                f"(limit {MAX_XLSX_PART})",
+                source=str(path),
+            )
+    if "[Content_Types].xml" not in {i.filename for i in infos}:
+        raise EvidenceFormatError(
+            "a zip archive with no workbook inside, not an XLSX workbook; "
+            "export the register again as XLSX or CSV",
+            source=str(path),
+        )
 
 
 def _xlsx_sheets(path: Path) -> Iterator[_Sheet]:
@@ -300,9 +351,18 @@ def _xlsx_sheets(path: Path) -> Iterator[_Sheet]:
     _check_xlsx(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
-        raise EvidenceFormatError(f"not a readable XLSX file ({exc})", source=str(path)) from None
+    except Exception as exc:  # openpyxl and zipfile raise many types for damaged files
+        log.debug("openpyxl cannot open %s: %r", path, exc)
+        raise EvidenceFormatError(
+            "not a readable XLSX workbook: its contents are damaged or not laid out as a "
+            f"workbook; {_SAVE_AGAIN}",
+            source=str(path),
+        ) from None
     try:
+        if not book.worksheets:
+            raise EvidenceFormatError(
+                "the XLSX workbook has no worksheets: nothing to import", source=str(path)
+            )
         for sheet in book.worksheets:
             yield _Sheet(_xlsx_rows(path, sheet), f"{sheet.title}!")
     finally:
@@ -317,7 +377,9 @@ def _xlsx_rows(path: Path, sheet: Any) -> Iterator[tuple[int, list[str]]]:
             yield number, [_cell_text(v) for v in values[:MAX_COLUMNS]]
     except EvidenceFormatError:
         raise
-    except Exception as exc:  # damaged sheet XML
+    except Exception as exc:  # damaged sheet XML (or a damaged zip member)
+        log.debug("sheet %r of %s unreadable: %r", sheet.title, path, exc)
         raise EvidenceFormatError(
-            f"sheet {sheet.title!r}: unreadable ({exc})", source=str(path)
+            f"sheet {sheet.title!r} is damaged and cannot be read; {_SAVE_AGAIN}",
+            source=str(path),
         ) from None

@@ -27,6 +27,7 @@ from camaudit.reports.charts import BarRow, Chart, Segment
 from camaudit.reports.context import redact_url
 from camaudit.reports.tabular import guard_formula
 from camaudit.store import Store
+from camaudit.untrusted_text import visible
 
 FORMATS = ("html", "pdf", "csv", "xlsx", "json")
 
@@ -290,6 +291,7 @@ def write_xlsx(path: Path, report: OversightReport) -> None:
 
 
 def render_html(report: OversightReport) -> str:
+    """The oversight page as a string (control characters from devices shown as U+FFFD)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(
@@ -300,7 +302,7 @@ def render_html(report: OversightReport) -> str:
         lstrip_blocks=True,
     )
     s = report.summary
-    return env.get_template("oversight.html").render(
+    page = env.get_template("oversight.html").render(
         r=report,
         s=s,
         charts=[status_chart(s)] + ([restricted_chart(s)] if s.audits() else []),
@@ -308,6 +310,7 @@ def render_html(report: OversightReport) -> str:
         not_known=NOT_KNOWN,
         generated=report.generated.strftime("%Y-%m-%d %H:%M UTC"),
     )
+    return visible(page)
 
 
 def write_report(fmt: str, path: str | Path, report: OversightReport) -> Path:

@@ -4,7 +4,6 @@ escaped by Jinja2's autoescaping; the same page is the source of the PDF."""
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from camaudit.reports.charts import report_charts
 from camaudit.reports.context import ReportData, build_report_data
 from camaudit.reports.first_screen import first_screen, policy_order
 from camaudit.reports.summary import HIGH_CONFIDENCE
+from camaudit.untrusted_text import visible
 
 TEMPLATE = "report.html"
 #: Folder of the report templates (the only place the PDF renderer may read files from).
@@ -32,16 +32,6 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-
-
-#: C0 controls (and DEL) but tab, newline and carriage return: no place in HTML or SVG, and a
-#: terminal escape from a device must not survive into a page someone may `cat`.
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def visible(text: str) -> str:
-    """``text`` with its control characters shown as U+FFFD."""
-    return _CONTROLS.sub("\ufffd", text)
 
 
 def render_html(data: ReportData) -> str:

@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse
 
 from camaudit.accounts import Capability
 from camaudit.estate import asset_info, family
-from camaudit.reports.html_report import visible
+from camaudit.untrusted_text import visible
 from camaudit.web.deps import Caller
 
 
