@@ -26,6 +26,7 @@ MANUFACTURER_THRESHOLD = 0.5
 #: Fused score other fields need.
 FIELD_THRESHOLD = 0.25
 _FREE_TEXT_FIELDS = ("description",)
+_MODEL_COLUMN_RULE = "asset.model.column"
 _TEMPLATE_CACHE = 50_000
 _SELF = "\x00self"  # placeholder 'matched' text marking facts that cite the hit itself
 # Resolved facts of a hit: (field, value, weight, rule id or None = the hit's own, matched text)
@@ -68,6 +69,7 @@ class Identifier:
         # Resolved facts of a (cached, hence reused) rule hit, minus the evidence hash.
         self._templates: dict[tuple[str, str, tuple[tuple[str, str], ...]], _Template] = {}
         self._first_words: frozenset[str] | None = None
+        self._asset_text_fields: tuple[tuple[str, float], ...] | None = None
         #: Model-grammar facts per free-text value (see content.py).
         self.text_cache: dict[tuple[str, float], tuple[FactTemplate, FactTemplate]] = {}
         self._restriction_cache: dict[
@@ -80,6 +82,18 @@ class Identifier:
         if self._first_words is None:
             self._first_words = frozenset(n.split(" ", 1)[0] for n in self.kb.known_names())
         return self._first_words
+
+    def _asset_free_text(self) -> tuple[tuple[str, float], ...]:
+        """Register columns read by the model grammar as free text, with the weight of a model
+        found there: descriptions, and model columns whose own rule took nothing (a cell that
+        lists several models, or one with words around its model number)."""
+        if self._asset_text_fields is None:
+            rule = self.kb.rule(_MODEL_COLUMN_RULE)
+            columns = tuple(f.lower() for f in rule.fields) if rule else ()
+            self._asset_text_fields = tuple((f, 0.65) for f in _FREE_TEXT_FIELDS) + tuple(
+                (c, 0.75) for c in columns
+            )
+        return self._asset_text_fields
 
     def resolved(self, kind: str, hit: RuleHit) -> _Template:
         """Facts a hit asserts, resolved through the KB once per (rule, asserted values)."""
@@ -161,10 +175,13 @@ class Identifier:
             return
         stage[0] = "model grammar"
         if evidence.kind is EvidenceKind.ASSET_ROW:
-            for fname in _FREE_TEXT_FIELDS:
+            read = {f.ref.field for f in obs.facts[start:]}
+            for fname, weight in self._asset_free_text():
+                if fname in read:
+                    continue  # a model column its own rule read (see _asset_free_text)
                 for text in fields.get(fname):
                     ref = EvidenceRef(kind, "grammar:free-text", text[:80], fname, text[:200], sha)
-                    obs.facts.extend(self.resolver.text_model_facts(text, 0.65, ref))
+                    obs.facts.extend(self.resolver.text_model_facts(text, weight, ref))
             stage[0] = "register names"
             observe_asset_names(self, fields, obs, sha)
         stage[0] = "MAC registry"

@@ -128,6 +128,12 @@ class KnowledgeBase:
         """A token of free text the model grammar must not read (``H.264``, ``HTTP/1.1``...)."""
         return token.upper() in self.free_text_ignore
 
+    def _first_pattern(self, up: str) -> CompiledPattern | None:
+        for p in self._by_first.get(up[0], self._unanchored):
+            if p.regex.search(up):
+                return p
+        return None
+
     def rules(self) -> list[tuple[list[str], Rule]]:
         """Every fingerprint rule with the evidence kinds it applies to."""
         return [(f.kinds, r) for f in self.rule_files.values() for r in f.rules]
@@ -148,13 +154,17 @@ class KnowledgeBase:
         found = None
         up = model.strip().upper()
         if len(up) >= 3:
-            for p in self._by_first.get(up[0], self._unanchored):
-                if p.regex.search(up):
-                    found = p
-                    break
+            found = self._first_pattern(up)
+            if found is None and _SPACED_PREFIX.match(up):
+                # ``DS 7716NI-I4/16P``: the prefix typed with a space for its hyphen.
+                found = self._first_pattern(_SPACED_PREFIX.sub(r"\1-", up, count=1))
         if len(self._model_cache) < _CACHE_SIZE:
             self._model_cache[model] = found
         return found
+
+
+#: A letter prefix followed by a space and a digit (``DS 7716NI``, ``IPC 2124LB``).
+_SPACED_PREFIX = re.compile(r"^([A-Z]{2,4}) (?=\d)")
 
 
 def _read_yaml(path: Path) -> object:

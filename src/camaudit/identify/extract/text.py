@@ -222,6 +222,17 @@ def extract_mac(text: str, wanted: Wanted = None) -> Fields:
     return fields
 
 
+#: Quote marks people leave around or after a register cell (``UVC G3 Flex"``, ``'DS-7608NI'``).
+_CELL_QUOTES = "\"'\u2018\u2019\u201c\u201d`"
+
+
+def _cell(value: str) -> str:
+    """A register cell without surrounding white space and stray quote marks."""
+    stripped = value.strip()
+    unquoted = stripped.strip(_CELL_QUOTES).strip()
+    return unquoted or stripped
+
+
 def extract_asset_row(text: str, wanted: Wanted = None) -> Fields:
     """An asset-register row (a JSON object of column → value)."""
     fields = Fields()
@@ -234,6 +245,6 @@ def extract_asset_row(text: str, wanted: Wanted = None) -> Fields:
         fields.add("description", text)
         return fields
     for k, v in obj.items():
-        fields.add(str(k).strip().lower(), "" if v is None else str(v))
+        fields.add(str(k).strip().lower(), "" if v is None else _cell(str(v)))
     _mac_alias(fields, ("mac address", "mac_address", "macaddress", "mac addr", "mac-address"))
     return fields
