@@ -6,21 +6,12 @@ rebuilt from evidence at any time (``camaudit rebuild``).
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
-import platformdirs
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, delete, event, func, select, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import (
-    ArgumentError,
     IntegrityError,
-    NoSuchModuleError,
     OperationalError,
     SQLAlchemyError,
 )
@@ -36,6 +27,14 @@ from camaudit.models import (
     Sensitivity,
     Severity,
     utcnow,
+)
+from camaudit.store.connect import (
+    MIGRATING,
+    default_db_url,
+    make_engine,
+    migrate,
+    shown_url,
+    why_not_opened,
 )
 from camaudit.store.problems import explain
 from camaudit.store.rows import (
@@ -55,115 +54,9 @@ from camaudit.store.tables import (
     SiteRow,
 )
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: How often a device write that lost a race with another process is tried.
 _RACE_RETRIES = 3
 DEFAULT_ORG = "default"
-
-
-def default_db_url() -> str:
-    """``CAMAUDIT_DB`` if set, else a SQLite file in the user data directory."""
-    env = os.environ.get("CAMAUDIT_DB")
-    if env:
-        return env
-    data_dir = Path(platformdirs.user_data_dir("camaudit", appauthor=False))
-    return f"sqlite:///{data_dir / 'camaudit.db'}"
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.close()
-
-
-#: Our wording for what database drivers report when a database cannot be opened.
-_WHY = (
-    ("refused", "the server refused the connection (is it running, on that host and port?)"),
-    ("password authentication failed", "the server refused the user name or password"),
-    ("no password supplied", "the server wants a password (give it in the URL or ~/.pgpass)"),
-    ("does not exist", "no database, role or table of that name on the server"),
-    ("timeout", "the server did not answer in time"),
-    ("timed out", "the server did not answer in time"),
-    ("could not translate host name", "the host name does not resolve"),
-    ("name or service not known", "the host name does not resolve"),
-    ("unable to open database file", "the file cannot be opened (missing folder or no permission)"),
-    ("file is not a database", "the file is not a SQLite database"),
-    ("readonly", "the database is read-only"),
-    ("read-only", "the database is read-only"),
-    ("locked", "the database is locked by another process"),
-    ("permission denied", "permission denied"),
-)
-
-
-def _shown(url: str) -> str:
-    """A database URL for messages: quoted, password hidden."""
-    try:
-        return repr(make_url(url).render_as_string(hide_password=True))
-    except ArgumentError:
-        return repr(url)
-
-
-def _why(message: str, kind: str) -> str:
-    low = message.lower()
-    for needle, why in _WHY:
-        if needle in low:
-            return why
-    return f"the database driver reported an error ({kind})"
-
-
-def _make_engine(url: str) -> Engine:
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise DatabaseURLError(
-            f"invalid database URL {_shown(url)} (expected e.g. sqlite:///path/to/file.db "
-            "or postgresql+psycopg://user@host/db)"
-        ) from None
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        db_path = Path(parsed.database)
-        try:
-            db_path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise DatabaseURLError(f"cannot create {db_path.parent}: {exc.strerror}") from None
-    try:
-        # A server database may restart under a long-lived process (the centre): check each
-        # pooled connection before use instead of failing on a dead one.
-        server = parsed.get_backend_name() != "sqlite"
-        engine = create_engine(parsed, future=True, pool_pre_ping=server)
-    except NoSuchModuleError:
-        raise DatabaseURLError(
-            f"unsupported database URL {_shown(url)}: camaudit stores audits in SQLite "
-            f"(sqlite:///FILE.db) or PostgreSQL (postgresql+psycopg://user@host/db), "
-            f"not {parsed.drivername!r}"
-        ) from None
-    except ImportError as exc:
-        raise DatabaseURLError(
-            f"database URL {_shown(url)} needs the Python module {exc.name or 'its driver'}, "
-            "which is not installed"
-        ) from None
-    except ArgumentError:
-        raise DatabaseURLError(
-            f"invalid database URL {_shown(url)} (expected e.g. sqlite:///path/to/file.db "
-            "or postgresql+psycopg://user@host/db)"
-        ) from None
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-#: Alembic's command API keeps module globals: one migration at a time per process.
-_MIGRATING = threading.Lock()
-
-
-def _migrate(engine: Engine) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
 
 
 __all__ = [
@@ -187,10 +80,10 @@ class Store:
     def open(cls, url: str | None = None) -> Store:
         """Open (creating and migrating as needed) the database at ``url``."""
         url = url or default_db_url()
-        engine = _make_engine(url)
+        engine = make_engine(url)
         try:
-            with _MIGRATING:
-                _migrate(engine)
+            with MIGRATING:
+                migrate(engine)
         except SQLAlchemyError as exc:
             engine.dispose()
             orig = getattr(exc, "orig", None)
@@ -199,7 +92,7 @@ class Store:
             if known is not None:  # read-only, full or locked: not a bad URL
                 raise DatabaseError(known) from None
             raise DatabaseURLError(
-                f"cannot open database {_shown(url)}: {_why(msg, type(exc).__name__)}"
+                f"cannot open database {shown_url(url)}: {why_not_opened(msg, type(exc).__name__)}"
             ) from None
         return cls(engine, url)
 
