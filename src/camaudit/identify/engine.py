@@ -177,7 +177,7 @@ class Identifier:
         if evidence.kind is EvidenceKind.ASSET_ROW:
             read = {f.ref.field for f in obs.facts[start:]}
             for fname, weight in self._asset_free_text():
-                if fname in read:
+                if fname in read and fname not in _FREE_TEXT_FIELDS:
                     continue  # a model column its own rule read (see _asset_free_text)
                 for text in fields.get(fname):
                     ref = EvidenceRef(kind, "grammar:free-text", text[:80], fname, text[:200], sha)
