@@ -130,6 +130,20 @@ class Evidence:
         return rec
 
 
+#: JSON text of a str, as ``json.dumps(..., ensure_ascii=False)`` writes it.
+_js = json.encoder.encode_basestring
+_EV_JSON = '{{"kind": {}, "rule": {}, "matched": {}, "field": {}, "value": {}{}}}'
+
+
+def _jo(value: str | None) -> str:
+    return "null" if value is None else _js(value)
+
+
+def _float_json(value: float) -> str:
+    # json writes finite floats as their repr; NaN and infinities (never a confidence) its way.
+    return repr(value) if -1e300 < value < 1e300 else json.dumps(value)
+
+
 @dataclass(frozen=True, slots=True)
 class EvidenceRef:
     """One link in an identity's evidence chain: which rule matched what, in which evidence."""
@@ -195,6 +209,33 @@ class Identity:
             "restricted": [r.to_dict() for r in self.restricted],
             "notes": list(self.notes),
         }
+
+    def to_json(self) -> str:
+        """``json.dumps(self.to_dict(), ensure_ascii=False)``, written directly (the batch
+        identifier writes one per record: this skips building the dictionaries)."""
+        ev = ", ".join(
+            _EV_JSON.format(
+                _js(e.kind),
+                _js(e.rule),
+                _js(e.matched),
+                _js(e.field),
+                _js(e.value),
+                f', "sha256": {_js(e.sha256)}' if e.sha256 else "",
+            )
+            for e in self.evidence
+        )
+        rs = ", ".join(
+            f'{{"policy": {_js(r.policy)}, "reason": {_js(r.reason)}}}' for r in self.restricted
+        )
+        notes = ", ".join(_js(n) for n in self.notes)
+        return (
+            f'{{"manufacturer": {_jo(self.manufacturer)}, "brand": {_jo(self.brand)}, '
+            f'"model": {_jo(self.model)}, "firmware": {_jo(self.firmware)}, '
+            f'"device_type": {_js(self.device_type.value)}, '
+            f'"confidence": {_float_json(round(self.confidence, 3))}, '
+            f'"serial": {_jo(self.serial)}, "evidence": [{ev}], "restricted": [{rs}], '
+            f'"notes": [{notes}]}}'
+        )
 
 
 @dataclass(slots=True)

@@ -96,3 +96,28 @@ def test_unknown_set_key(tmp_path):
 def test_shipped_kb_loads():
     kb = load_kb_from(KB_DIR)
     assert "Hikvision" in kb.vendors and "Dahua" in kb.vendors
+
+
+def _with_gate(tmp_path: Path, gate: str) -> Path:
+    kb_dir = _copy(tmp_path)
+    p = kb_dir / "fingerprints" / "http.yaml"
+    old = "match: '(?i)^(?:hikvision-|dnvrs-|dvrdvs-)webs$'"
+    p.write_text(p.read_text().replace(old, f"{old}\n    gate: '{gate}'"))
+    return kb_dir
+
+
+def test_a_gate_that_its_examples_pass_keeps_the_rule(tmp_path):
+    kb = load_kb_from(_with_gate(tmp_path, "(?i)webs$"))
+    assert check_kb(kb, Identifier(kb)).ok
+
+
+def test_a_gate_narrower_than_its_rule_fails_the_examples(tmp_path):
+    # A gate must match wherever the rule does: the examples prove it.
+    kb = load_kb_from(_with_gate(tmp_path, "^Hikvision"))
+    report = check_kb(kb, Identifier(kb))
+    assert any("http.server.hik-webs" in f and "DNVRS-Webs" in f for f in report.failures)
+
+
+def test_bad_gate_regex_is_named(tmp_path):
+    with pytest.raises(KnowledgeBaseError, match=r"rules.0.gate .*invalid regular expression"):
+        load_kb_from(_with_gate(tmp_path, "(unclosed"))

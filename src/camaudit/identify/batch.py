@@ -14,15 +14,16 @@ else is identified afresh.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
 
 from camaudit.identify.engine import Identifier
 from camaudit.models import Evidence, EvidenceKind, Identity
 
-#: Kinds whose records are header-sized and repeat across an estate.
-MEMO_KINDS = frozenset({EvidenceKind.HTTP, EvidenceKind.RTSP, EvidenceKind.BANNER})
+#: Kinds whose records are header-sized and repeat across an estate (a certificate's names too).
+MEMO_KINDS = frozenset(
+    {EvidenceKind.HTTP, EvidenceKind.RTSP, EvidenceKind.BANNER, EvidenceKind.TLS}
+)
 #: Records larger than this are identified afresh (bodies vary; the memo is for headers).
 MEMO_MAX_BYTES = 4096
 _MEMO_SIZE = 20_000
@@ -81,7 +82,7 @@ class BatchIdentifier:
         if keyed is None:
             return identity, ev.sha256, None
         cited = {t for r in identity.evidence for t in (r.matched, r.value) if t}
-        line = json.dumps(identity.to_dict(), ensure_ascii=False) + "\n"
+        line = identity.to_json() + "\n"
         if len(self._memo) >= _MEMO_SIZE:
             self._memo.clear()
         self._memo[keyed[0]] = (identity, ev.sha256, tuple(cited), line)
@@ -104,7 +105,7 @@ class BatchIdentifier:
         """``identify(ev).to_dict()`` as one JSON line."""
         identity, sha, line = self._lookup(ev)
         if line is None:
-            return json.dumps(identity.to_dict(), ensure_ascii=False) + "\n"
+            return identity.to_json() + "\n"
         if sha == ev.sha256:
             return line
         return line.replace(sha, ev.sha256).replace(sha[:12], ev.sha256[:12])

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import ahocorasick
+
 from camaudit.identify.extract import Fields
 from camaudit.kb import KnowledgeBase
 from camaudit.kb.schema import ANY_KIND, Rule
@@ -23,6 +25,7 @@ class CompiledRule:
     id: str
     regex: re.Pattern[str]
     literals: tuple[str, ...]
+    gate: re.Pattern[str] | None
     sets: tuple[tuple[str, str], ...]
     weight: float
     spec: Rule
@@ -51,41 +54,27 @@ def _fill(template: str, m: re.Match[str]) -> str:
     return _PLACEHOLDER.sub(sub, template).strip()
 
 
-def trie_pattern(literals: list[str]) -> str:
-    """One regular expression matching any of ``literals``, factored by common prefixes.
-
-    Python's regex engine tries the branches of ``a|b|c`` one after another at every position;
-    as a trie (``/(?:isapi/|streaming/)``) most positions fail on their first character.
-    """
-    trie: dict[str, Any] = {}
-    for lit in literals:
-        node = trie
-        for ch in lit:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + emit(child) for ch, child in node.items() if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            # A literal ends here: the shorter match suffices for a gate.
-            return ""
-        return body
-
-    return emit(trie)
-
-
-@dataclass(frozen=True, slots=True)
 class _FieldRules:
     """Rules on one field: those with no literal always run; the others only when one of their
-    literals occurs in the lower-cased value (a single ``gate`` search rules most values out)."""
+    literals occurs in the lower-cased value. One Aho-Corasick automaton over all the field's
+    literals finds, in a single pass over the value, every literal that occurs."""
 
-    always: tuple[CompiledRule, ...]
-    by_literal: tuple[tuple[str, tuple[CompiledRule, ...]], ...]
-    gate: re.Pattern[str] | None
+    __slots__ = ("always", "automaton", "by_literal")
+
+    def __init__(
+        self,
+        always: tuple[CompiledRule, ...],
+        by_literal: tuple[tuple[str, tuple[CompiledRule, ...]], ...],
+    ) -> None:
+        self.always = always
+        self.by_literal = by_literal
+        self.automaton: Any = None
+        if by_literal:
+            automaton = ahocorasick.Automaton()
+            for i, (lit, _rules) in enumerate(by_literal):
+                automaton.add_word(lit, i)
+            automaton.make_automaton()
+            self.automaton = automaton
 
     @classmethod
     def build(cls, rules: list[CompiledRule]) -> _FieldRules:
@@ -94,19 +83,19 @@ class _FieldRules:
         for r in rules:
             for lit in r.literals:
                 grouped.setdefault(lit, []).append(r)
-        gate = re.compile(trie_pattern(list(grouped))) if grouped else None
-        return cls(always, tuple((k, tuple(v)) for k, v in grouped.items()), gate)
+        return cls(always, tuple((k, tuple(v)) for k, v in grouped.items()))
 
     def candidates(self, value: str) -> tuple[CompiledRule, ...] | list[CompiledRule]:
-        if self.gate is None:
+        """The rules worth running on ``value``, in KB order within each group."""
+        if self.automaton is None:
             return self.always
-        lower = value.lower()
-        if self.gate.search(lower) is None:
+        found = {i for _end, i in self.automaton.iter(value.lower())}
+        if not found:
             return self.always
         picked = list(self.always)
-        for lit, rules in self.by_literal:
-            if lit in lower:
-                picked.extend(rules)
+        by_literal = self.by_literal
+        for i in sorted(found):
+            picked.extend(by_literal[i][1])
         # A rule with several literals may be picked more than once: keep the first.
         return list(dict.fromkeys(picked)) if len(picked) > 1 else picked
 
@@ -122,6 +111,7 @@ class RuleIndex:
                 id=rule.id,
                 regex=re.compile(rule.match),
                 literals=tuple(rule.literals),
+                gate=re.compile(rule.gate) if rule.gate else None,
                 sets=tuple(rule.set.items()),
                 weight=rule.weight,
                 spec=rule,
@@ -152,6 +142,8 @@ class RuleIndex:
     def _value_hits(self, field_rules: _FieldRules, fname: str, value: str) -> tuple[RuleHit, ...]:
         hits = []
         for rule in field_rules.candidates(value):
+            if rule.gate is not None and rule.gate.search(value) is None:
+                continue
             m = rule.regex.search(value)
             if m is None:
                 continue

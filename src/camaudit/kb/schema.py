@@ -29,6 +29,10 @@ def _check_regex(value: str) -> str:
     return value
 
 
+def _check_optional_regex(value: str | None) -> str | None:
+    return None if value is None else _check_regex(value)
+
+
 class VendorEntry(_Strict):
     name: str
     legal_name: str | None = None
@@ -95,6 +99,9 @@ class Rule(_Strict):
     field: str | list[str]
     match: str
     literal: str | list[str] | None = None
+    #: For a rule no literal can gate: a cheaper regex (led by a literal) that must match
+    #: wherever ``match`` does; ``match`` runs only where it does.
+    gate: str | None = None
     set: dict[str, str]
     weight: float = Field(ge=0.0, le=1.0)
     source: str | None = None
@@ -103,6 +110,7 @@ class Rule(_Strict):
     counter_examples: list[RuleExample] = Field(default_factory=list)
 
     _v_match = field_validator("match")(_check_regex)
+    _v_gate = field_validator("gate")(_check_optional_regex)
 
     @field_validator("set")
     @classmethod
