@@ -34,9 +34,9 @@ from camaudit.identify.extract.generic import (
 from camaudit.identify.extract.sniff import HTTP_HEADERS, RTSP_HEADERS, Sniffed, sniff
 from camaudit.identify.extract.text import normalise_mac
 from camaudit.identify.facts import Fact, FactTemplate
+from camaudit.identify.names import NAME_WEIGHT, ordinary_word, text_template
 from camaudit.identify.resolve import OUI_WEIGHT, TEXT_OUI_WEIGHT
 from camaudit.identify.rules import RuleHit
-from camaudit.kb import normalise_name
 from camaudit.kb.schema import ANY_KIND
 from camaudit.models import Evidence, EvidenceKind, EvidenceRef
 
@@ -264,7 +264,7 @@ def _free_text(
                     _exact_names(ident, obs, values, kind, sha, seen)
                 continue
             for text in values:
-                model_part, name_part = _text_template(ident, text, weight)
+                model_part, name_part = text_template(ident, text, weight)
                 if model_part:
                     if models is None:
                         models = {v for (fld, v, _m) in seen if fld == "model"}
@@ -286,7 +286,7 @@ def _exact_names(
     """Values under keys of no known meaning that are exactly a KB maker or label name
     (``"b": "jovision"``, ``Vendor: EZIP``): the device names its maker."""
     for value in values[:_MAX_WORDS]:
-        if len(value) < 3 or ident.kb.resolve(value) is None or _ordinary_word(ident, value):
+        if len(value) < 3 or ident.kb.resolve(value) is None or ordinary_word(ident, value):
             continue
         ref = EvidenceRef("", "names:exact-value", value, "", "")
         template = tuple(
@@ -301,7 +301,7 @@ _MAX_WORDS = 32
 
 def _add_template(
     obs: Observation,
-    template: TextTemplate,
+    template: FactTemplate,
     kind: str,
     fname: str,
     text: str,
@@ -340,100 +340,6 @@ _NAME_FIELDS = frozenset(
         "sdp.o",
     }
 )
-#: Weight of a maker or label name found in such free text.
-NAME_WEIGHT = 0.5
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9&+-]*")
-_HEX_ESCAPE = re.compile(r"\\x[0-9A-Fa-f]{2}")
-_SEPARATORS = str.maketrans("-&+", "   ")
-
-
-def _first_word(word: str) -> str:
-    """The first word of ``word`` as normalised KB names spell it (``D-Link`` → ``d``)."""
-    return word.casefold().translate(_SEPARATORS).split(" ", 1)[0]
-
-
-TextTemplate = FactTemplate
-
-
-def _text_template(
-    ident: Identifier, text: str, weight: float
-) -> tuple[TextTemplate, TextTemplate]:
-    """What the model grammar and the KB's maker names find in one free-text value (memoised:
-    titles, realms and banners repeat across an estate; most find nothing)."""
-    key = (text, weight)
-    cache = ident.text_cache
-    found = cache.get(key)
-    if found is None:
-        probe = EvidenceRef("", "grammar:free-text", text[:80], "", "")
-        model_part = tuple(
-            (f.field, f.value, f.weight, f.ref.rule, f.ref.matched)
-            for f in ident.resolver.text_model_facts(text, weight, probe)
-        )
-        found = (model_part, _name_template(ident, text))
-        if len(cache) >= 50_000:
-            cache.clear()
-        cache[key] = found
-    return found
-
-
-def _name_template(ident: Identifier, text: str) -> TextTemplate:
-    """Maker and label names of the KB (names and aliases, up to three words) in ``text``.
-
-    Short aliases are easily ordinary words: a name counts when it has four characters or more,
-    or is written in capitals with three or more (``LTS``, ``HIK``)."""
-    head = text[:400]
-    if "\\x" in head:
-        head = _HEX_ESCAPE.sub(" ", head)  # printed bytes ("Dahua\xC2\xA0Device"): separators
-    words = _WORD.findall(head)[:48]
-    out: list[tuple[str, str, float, str, str]] = []
-    firsts = ident.name_first_words()
-    starts = [_first_word(w) in firsts for w in words]
-    if not any(starts):
-        return tuple(_subword_names(ident, words))
-    taken: set[int] = set()
-    for n in (3, 2, 1):
-        for i in range(len(words) - n + 1):
-            if not starts[i] or any(j in taken for j in range(i, i + n)):
-                continue
-            phrase = " ".join(words[i : i + n])
-            if len(phrase) < 4 and not (len(phrase) == 3 and phrase.isupper()):
-                continue
-            if ident.kb.resolve(phrase) is None or _ordinary_word(ident, phrase):
-                continue
-            taken.update(range(i, i + n))
-            ref = EvidenceRef("", "names:free-text", phrase, "", "")
-            for f in ident.resolver.name_facts("manufacturer", phrase, NAME_WEIGHT, ref, []):
-                out.append((f.field, f.value, f.weight, f.ref.rule, f.ref.matched))
-    if not out:
-        out.extend(_subword_names(ident, [w for i, w in enumerate(words) if i not in taken]))
-    return tuple(out)
-
-
-def _ordinary_word(ident: Identifier, phrase: str) -> bool:
-    """A maker name that is also an ordinary word, written here as one (lower case)."""
-    return phrase.islower() and normalise_name(phrase) in ident.kb.prose_words
-
-
-_SUBWORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
-
-
-def _subword_names(ident: Identifier, words: list[str]) -> list[tuple[str, str, float, str, str]]:
-    """Maker names run together with other words (``HikvisionDVR``, ``Dahua-NVR``): the
-    case-change and hyphen parts of each word, four characters or more, that are a KB name."""
-    out: list[tuple[str, str, float, str, str]] = []
-    for word in words:
-        parts = _SUBWORD.findall(word)
-        if len(parts) < 2:
-            continue
-        for part in parts:
-            if len(part) < 4 or ident.kb.resolve(part) is None or _ordinary_word(ident, part):
-                continue
-            ref = EvidenceRef("", "names:free-text", part, "", "")
-            for f in ident.resolver.name_facts("manufacturer", part, NAME_WEIGHT, ref, []):
-                out.append((f.field, f.value, f.weight, f.ref.rule, f.ref.matched))
-    return out
-
-
 #: A realm that is twelve hex digits: the device's own MAC, as some firmware names its realm.
 _REALM_MAC = re.compile(r"[0-9A-Fa-f]{12}")
 #: Weight of the OUI of such a realm (the device's own address, written without separators).
@@ -448,31 +354,6 @@ def _realm_macs(
             mac = ":".join(realm[i : i + 2] for i in range(0, 12, 2)).lower()
             facts = ident.resolver.mac_facts(mac, kind, sha, [], REALM_MAC_WEIGHT, "realm")
             obs.facts.extend(facts)
-
-
-#: Words that make a register's prose about other kit (replaced, removed, not, ex-...).
-_NEGATED = re.compile(
-    r"(?i)\b(?:replac\w*|remov\w*|swap\w*|decommission\w*|instead of|non|not|no|ex|was|formerly)\b"
-)
-#: Weight of a KB maker or label name written in a register's free text or model column.
-ASSET_NAME_WEIGHT = 0.65
-#: Register columns whose text may name the maker (beyond the make column's own rules).
-ASSET_NAME_FIELDS = ("description", "model", "notes", "comments", "make/model", "type")
-
-
-def observe_asset_names(
-    ident: Identifier, fields: Fields, obs: Observation, sha: str | None
-) -> None:
-    """KB maker and label names in a register row's prose and model column ("foscam EH8135",
-    "VICON-V2005D-W28IR"), unless the text speaks of replacing or not having such kit."""
-    for fname in ASSET_NAME_FIELDS:
-        for text in fields.get(fname):
-            if _NEGATED.search(text):
-                continue
-            for field, value, w, rule, matched in _name_template(ident, text):
-                weight = w / NAME_WEIGHT * ASSET_NAME_WEIGHT
-                ref = EvidenceRef("asset_row", rule, matched, fname, text[:200], sha)
-                obs.facts.append(Fact(field, value, weight, ref))
 
 
 def _macs(

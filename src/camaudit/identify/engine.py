@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from camaudit.identify.content import observe_asset_names, observe_content
+from camaudit.identify.content import observe_content
 from camaudit.identify.extract import extract
 from camaudit.identify.extract.text import normalise_mac
 from camaudit.identify.facts import Fact, FactTemplate
+from camaudit.identify.names import observe_asset_names
 from camaudit.identify.oui import OuiIndex, load_oui_index
 from camaudit.identify.resolve import Resolver
 from camaudit.identify.rules import RuleHit, RuleIndex
