@@ -4,7 +4,6 @@ pre-filters so that most rules never run their regular expression on a value."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,11 +88,18 @@ class _FieldRules:
         """The rules worth running on ``value``, in KB order within each group."""
         if self.automaton is None:
             return self.always
-        found = {i for _end, i in self.automaton.iter(value.lower())}
-        if not found:
+        found: set[int] | None = None
+        for _end, i in self.automaton.iter(value.lower()):
+            if found is None:
+                found = {i}
+            else:
+                found.add(i)
+        if found is None:
             return self.always
-        picked = list(self.always)
         by_literal = self.by_literal
+        if len(found) == 1 and not self.always:
+            return by_literal[next(iter(found))][1]
+        picked = list(self.always)
         for i in sorted(found):
             picked.extend(by_literal[i][1])
         # A rule with several literals may be picked more than once: keep the first.
@@ -140,8 +146,11 @@ class RuleIndex:
         return self._wanted.get(kind, self._generic_wanted)
 
     def _value_hits(self, field_rules: _FieldRules, fname: str, value: str) -> tuple[RuleHit, ...]:
+        rules = field_rules.candidates(value)
+        if not rules:
+            return ()
         hits = []
-        for rule in field_rules.candidates(value):
+        for rule in rules:
             if rule.gate is not None and rule.gate.search(value) is None:
                 continue
             m = rule.regex.search(value)
@@ -155,7 +164,7 @@ class RuleIndex:
             hits.append(RuleHit(rule, fname, value, m.group(0), sets))
         return tuple(hits)
 
-    def match(self, kind: str, fields: Fields, only: str | None = None) -> Iterator[RuleHit]:
+    def match(self, kind: str, fields: Fields, only: str | None = None) -> list[RuleHit]:
         """Every rule hit on these fields (``only``: restrict to one rule id).
 
         Hits for short values are remembered (devices of one model repeat the same Server
@@ -163,8 +172,9 @@ class RuleIndex:
         """
         by_field = self._index.get(kind)
         if not by_field:
-            return
+            return []
         cache = self._cache
+        out: list[RuleHit] = []
         for fname, values in fields.items():
             field_rules = by_field.get(fname)
             if field_rules is None:
@@ -181,6 +191,9 @@ class RuleIndex:
                             cache.clear()
                         cache[key] = cached
                     hits = cached
-                for hit in hits:
-                    if only is None or hit.rule.id == only:
-                        yield hit
+                if hits:
+                    out.extend(hits)
+        if only is not None:
+            return [h for h in out if h.rule.id == only]
+        return out
+
