@@ -41,3 +41,10 @@ def test_unknown_content(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "unknown"
     path.write_bytes(content)
     assert detect_format(path) is None
+
+
+def test_ole_compound_files_go_to_the_register_importer(tmp_path: Path) -> None:
+    # A legacy .xls or a password-protected .xlsx: the register importer says which it is.
+    path = tmp_path / "register.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
+    assert detect_format(path) == "register"

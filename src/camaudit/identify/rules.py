@@ -196,4 +196,3 @@ class RuleIndex:
         if only is not None:
             return [h for h in out if h.rule.id == only]
         return out
-

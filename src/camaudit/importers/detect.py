@@ -22,6 +22,10 @@ _ARP = re.compile(
 )
 
 
+#: First bytes of an OLE compound file (legacy Office documents, encrypted OOXML).
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def detect_format(path: Path) -> str | None:
     """The importer name that most likely reads ``path`` (see ``REGISTRY``), or None."""
     head = read_head(path, _HEAD)
@@ -29,7 +33,9 @@ def detect_format(path: Path) -> str | None:
         return None
     if is_capture(head):
         return "pcap"
-    if head.startswith(b"PK\x03\x04"):
+    if head.startswith((b"PK\x03\x04", _OLE_MAGIC)):
+        # A workbook: OOXML (a zip), or an OLE compound file (a legacy .xls or a
+        # password-protected .xlsx), which the register importer refuses with its reason.
         return "register"
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     if "<nmaprun" in text[:8192]:
