@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from bench.throughput import records
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from camaudit.evidence import evidence_from_record
 from camaudit.identify import Identifier
 from camaudit.identify.batch import BatchIdentifier
 from camaudit.models import Evidence, EvidenceKind
@@ -80,7 +82,7 @@ def test_large_or_other_kinds_bypass_the_memo(engine):
 
 @settings(max_examples=150, deadline=None)
 @given(
-    kind=st.sampled_from([K.HTTP, K.RTSP, K.BANNER, K.MAC]),
+    kind=st.sampled_from([K.HTTP, K.RTSP, K.BANNER, K.TLS, K.MAC]),
     data=st.binary(max_size=600),
 )
 def test_random_records_never_raise_and_match_the_engine(engine, kind, data):
@@ -88,3 +90,21 @@ def test_random_records_never_raise_and_match_the_engine(engine, kind, data):
     ev = Evidence(kind, data)
     assert batch.json_line(ev) == _line(engine, ev)
     assert batch.json_line(ev) == _line(engine, ev)  # the second one from the memo
+
+
+def test_certificate_names_repeat_from_the_memo(engine):
+    batch = BatchIdentifier(engine)
+    evs = [Evidence(K.TLS, b"CN=IPC,O=Hikvision,C=CN") for _ in range(3)]
+    evs.append(Evidence(K.TLS, b"CN=192.0.2.9,O=Axis Communications AB,C=SE"))
+    for ev in evs:
+        assert batch.json_line(ev) == _line(engine, ev)
+    assert batch.hits == 2 and batch.misses == 2
+
+
+def test_a_known_batch_of_every_kind_equals_the_engine(engine):
+    # The benchmark's own mix: 2,000 records.
+    batch = BatchIdentifier(engine)
+    for rec in records(2000, seed=11):
+        ev = evidence_from_record(rec)
+        assert batch.json_line(ev) == _line(engine, ev)
+    assert batch.hits > 0
