@@ -1,7 +1,8 @@
 """Run benchmarks: ``python -m bench NAME [ARGS...]`` or ``python -m bench all`` (``make bench``).
 
 Names: accuracy (corpus, with nmap -sV side by side), eval (out-of-sample set bench/eval/, per
-half), throughput (identification), importers
+half), variants (tune items re-presented: curl -v, bytes repr, LF ends, other kinds...),
+throughput (identification), importers
 (1M Shodan records, 1M pcap packets), lab (5,000-device lab scale), scan (1,024-device lab
 with hostile personas, camaudit vs nmap), scan5000 (5,000-device scan), nmap_lab (``import nmap`` of real
 ``nmap -sV --version-light`` output of a 64-device lab), fuzz (mutation
@@ -20,6 +21,7 @@ import sys
 COMMANDS: dict[str, list[str]] = {
     "accuracy": ["bench.accuracy"],
     "eval": ["bench.eval_set"],
+    "variants": ["bench.variants"],
     "throughput": ["bench.throughput"],
     "importers": ["bench.importers_bench"],
     "lab": ["bench.lab_scale"],

@@ -132,7 +132,7 @@ def observe_content(
         # kind; header paths (Location, Content-Base) and free text remain.
         _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "")
         _free_text(ident, obs, [fields], kind, sha, seen)
-        _realm_macs(ident, obs, fields, kind, sha)
+        _realm_macs(ident, obs, fields, kind, sha, set())
         return
     every = [fields]
     covered = set(_COVERS.get(declared, ()))
@@ -164,7 +164,9 @@ def observe_content(
     _free_text(ident, obs, every, kind, sha, seen)
     body = text if declared not in _MESSAGES else _after_head(text)
     _macs(ident, obs, fields, body, kind, sha)
-    _realm_macs(ident, obs, fields, kind, sha)
+    done: set[str] = set()
+    for f in every:  # the realms of the sniffed kinds too (an RTSP 401 filed as a banner)
+        _realm_macs(ident, obs, f, kind, sha, done)
 
 
 _LOOSE_REALM = re.compile(r'\brealm="([^"\r\n]{1,120})"', re.IGNORECASE)
@@ -347,9 +349,18 @@ REALM_MAC_WEIGHT = 0.5
 
 
 def _realm_macs(
-    ident: Identifier, obs: Observation, fields: Fields, kind: str, sha: str | None
+    ident: Identifier,
+    obs: Observation,
+    fields: Fields,
+    kind: str,
+    sha: str | None,
+    done: set[str] | None = None,
 ) -> None:
     for realm in fields.get("realm"):
+        if done is not None:
+            if realm in done:
+                continue
+            done.add(realm)
         if len(realm) == 12 and _REALM_MAC.fullmatch(realm):
             mac = ":".join(realm[i : i + 2] for i in range(0, 12, 2)).lower()
             facts = ident.resolver.mac_facts(mac, kind, sha, [], REALM_MAC_WEIGHT, "realm")

@@ -14,6 +14,7 @@ from typing import Any
 from camaudit.identify.content import observe_content
 from camaudit.identify.extract import extract
 from camaudit.identify.extract.text import normalise_mac
+from camaudit.identify.extract.unwrap import Presented, presented
 from camaudit.identify.facts import Fact, FactTemplate
 from camaudit.identify.names import observe_asset_names
 from camaudit.identify.oui import OuiIndex, load_oui_index
@@ -134,7 +135,11 @@ class Identifier:
         marks = (len(obs.facts), len(obs.notes), len(obs.macs), len(obs.content_macs))
         stage = ["extract"]
         try:
-            self._observe(evidence, obs, only, stage)
+            shown = presented(evidence) if only is None else None
+            if shown is None:
+                self._observe(evidence, obs, only, stage, evidence.sha256)
+            else:
+                self._observe_shown(evidence, shown, obs, stage)
         except Exception as exc:
             del obs.facts[marks[0] :], obs.notes[marks[1] :], obs.macs[marks[2] :]
             del obs.content_macs[marks[3] :]
@@ -144,13 +149,28 @@ class Identifier:
             )
         return obs
 
+    def _observe_shown(
+        self, evidence: Evidence, shown: Presented, obs: Observation, stage: list[str]
+    ) -> None:
+        """Evidence that is a reply as a tool or page showed it (see extract/unwrap.py): the
+        reply itself is read, and replies kept in its JSON strings; references keep the
+        evidence's own hash."""
+        sha = evidence.sha256
+        inner, how = shown.reply, shown.how
+        if inner is not None:
+            obs.notes.append(f"evidence {sha[:12]} ({evidence.kind.value}) read as {how}")
+            self._observe(inner, obs, None, stage, sha)
+        else:
+            self._observe(evidence, obs, None, stage, sha)
+        for part in shown.embedded:
+            self._observe(part, obs, None, stage, sha)
+
     def _observe(
-        self, evidence: Evidence, obs: Observation, only: str | None, stage: list[str]
+        self, evidence: Evidence, obs: Observation, only: str | None, stage: list[str], sha: str
     ) -> None:
         start = len(obs.facts)
         kind = evidence.kind.value
         fields = extract(evidence, self.rules.wanted(kind))
-        sha = evidence.sha256
         if fields.notes:
             obs.notes.extend(f"evidence {sha[:12]}: {n}" for n in fields.notes)
         if evidence.truncated:

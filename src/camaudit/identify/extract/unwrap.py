@@ -1,0 +1,172 @@
+"""Evidence as people paste it: the reply inside its presentation.
+
+Device replies reach camaudit re-presented by the tool or page that showed them: ``curl -v``
+prefixes every response line with ``< ``, nmap scripts with ``| ``, Markdown indents code, a
+dissector prints each line end as a literal ``\\r\\n``, Python prints bytes as ``b'...\\r\\n...'``,
+an HTML page escapes ``<`` as ``&lt;``, a JSON log keeps the reply in a string. :func:`unwrap`
+undoes such a presentation when the whole text shows it; :func:`embedded` finds replies kept
+in JSON string values. Both are pure, cheap on plain evidence (literal tests first) and never
+raise.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, replace
+
+from camaudit.models import Evidence, EvidenceKind
+
+#: Lines curl -v writes around the response: request lines, connection info, TLS records.
+_CURL_OTHER = ("> ", "* ", "{ ", "} ")
+_ESCAPE = re.compile(r"\\(?:r\\n|n|r|t|\"|'|\\|x[0-9A-Fa-f]{2})")
+_MIN_LINES = 2
+#: Longest text unwrapped (characters); longer evidence is read as it is.
+_MAX_TEXT = 256 * 1024
+_MAX_EMBEDDED = 8
+
+
+def _unescape(m: re.Match[str]) -> str:
+    s = m.group(0)
+    if s == "\\r\\n":
+        return "\r\n"
+    if s[1] == "x":
+        return chr(int(s[2:], 16))
+    return {"n": "\n", "r": "\r", "t": "\t"}.get(s[1], s[1])
+
+
+def _escaped_lines(text: str) -> str | None:
+    """Line breaks printed as escapes (a bytes repr, a dissector's ``\\r\\n``, a JSON log)."""
+    escaped = text.count("\\n")
+    if escaped < _MIN_LINES or escaped <= text.count("\n") // 2:
+        return None
+    body = text.strip()
+    if body[:2] in ("b'", 'b"') and body[-1:] == body[1]:
+        body = body[2:-1]
+    plain = _ESCAPE.sub(_unescape, body)
+    # A dissector prints "Server: x\r\n" and then a real line break: one break, not two.
+    return plain.replace("\r\n\n", "\r\n")
+
+
+def _html_escaped(text: str) -> str | None:
+    """A reply shown in an HTML page (``&lt;tds:Model&gt;``, ``realm=&quot;x&quot;``)."""
+    if text.count("&lt;") + text.count("&quot;") < 2 or text.count("<") > text.count("&lt;"):
+        return None
+    return html.unescape(text)
+
+
+def _prefixed_lines(text: str) -> str | None:
+    """Every line behind one tool's prefix: ``< `` (curl -v), ``| ``/``|_`` (nmap), ``> ``
+    (a quoted reply), indentation."""
+    lines = text.splitlines()
+    filled = [ln for ln in lines if ln.strip()]
+    if len(filled) < _MIN_LINES:
+        return None
+    responses = [ln for ln in filled if ln.startswith("<") and (ln == "<" or ln[1] == " ")]
+    if len(responses) >= _MIN_LINES:
+        # curl -v: the response's head is on "< " lines, its body on unprefixed ones.
+        out = []
+        for ln in lines:
+            if ln.startswith("< ") or ln == "<":
+                out.append(ln[2:])
+            elif not ln.startswith(_CURL_OTHER) and ln not in (">", "*"):
+                out.append(ln)
+        return "\r\n".join(out).lstrip("\r\n")
+    if all(ln.startswith(("| ", "|_", "|")) for ln in filled):
+        return "\n".join(ln[2:] if ln.startswith(("| ", "|_")) else ln[1:] for ln in lines)
+    if all(ln.startswith(">") for ln in filled):  # a quoted reply (e-mail, Markdown)
+        return "\n".join(ln[2:] if ln.startswith("> ") else ln[1:] for ln in lines)
+    indent = min(len(ln) - len(ln.lstrip(" \t")) for ln in filled)
+    if indent >= 2:
+        return "\n".join(ln[indent:] for ln in lines)
+    return None
+
+
+def unwrap(text: str) -> tuple[str, str] | None:
+    """``(the reply, how it was shown)`` when all of ``text`` is one presentation of a reply
+    (applied up to three times: a curl -v paste inside a code block); None for plain evidence."""
+    if len(text) > _MAX_TEXT:
+        return None
+    how: list[str] = []
+    for _ in range(3):
+        found = None
+        if "\\n" in text and text.lstrip()[:1] not in ("{", "["):  # JSON: see embedded()
+            found = _escaped_lines(text), "escaped line breaks"
+        if (found is None or found[0] is None) and "&" in text:
+            found = _html_escaped(text), "HTML-escaped"
+        if found is None or found[0] is None:
+            head = text.lstrip("\r\n")[:1]
+            if head in ("<", "|", " ", "\t", "*", ">"):
+                found = _prefixed_lines(text), "line prefixes"
+        if found is None or found[0] is None or found[0] == text:
+            break
+        text = found[0]
+        how.append(found[1])
+    return (text, " and ".join(how)) if how else None
+
+
+def embedded(text: str) -> list[str]:
+    """Replies kept as JSON string values (a log record, an API's ``response``/``banner``):
+    strings of several lines or markup. At most a few, and only from a JSON document."""
+    body = text.strip()
+    if body[:1] not in "[{" or len(body) > _MAX_TEXT or ("\\n" not in body and "<" not in body):
+        return []
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return []
+    out: list[str] = []
+    stack: list[object] = [doc]
+    while stack and len(out) < _MAX_EMBEDDED:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node[:100])
+        elif isinstance(node, str) and len(node) >= 20 and ("\n" in node or node.startswith("<")):
+            out.append(node)
+    return out
+
+
+#: Kinds whose payload is never a pasted presentation (binary replies, register cells, MACs).
+_NOT_SHOWN = frozenset(
+    {EvidenceKind.ASSET_ROW, EvidenceKind.MAC, EvidenceKind.SADP, EvidenceKind.DHIP}
+)
+_FIRST = frozenset(b"<|*> \t\r\n{[bB")
+
+
+@dataclass(frozen=True, slots=True)
+class Presented:
+    """What :func:`presented` found: the reply itself (None: the evidence is read as it is)
+    and how it was shown, and replies kept in JSON strings."""
+
+    reply: Evidence | None
+    how: str
+    embedded: tuple[Evidence, ...]
+
+
+def presented(evidence: Evidence) -> Presented | None:
+    """The reply inside ``evidence`` if a tool or page re-presented it, else None."""
+    payload = evidence.payload
+    if evidence.kind in _NOT_SHOWN or not payload:
+        return None
+    if payload[0] not in _FIRST and b"\\n" not in payload and b"&" not in payload:
+        return None  # most evidence: a reply as the device sent it
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    found = unwrap(text)
+    reply = None
+    how = ""
+    if found is not None:
+        text, how = found
+        reply = replace(evidence, payload=text.encode("utf-8", "surrogatepass"))
+    parts = tuple(
+        Evidence(evidence.kind, part.encode("utf-8", "surrogatepass"), ip=evidence.ip)
+        for part in embedded(text)
+    )
+    if reply is None and not parts:
+        return None
+    return Presented(reply, how, parts)

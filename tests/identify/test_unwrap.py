@@ -1,0 +1,75 @@
+"""Replies inside the presentation that showed them (curl -v, nmap, Markdown, reprs, HTML)."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from camaudit.identify import Identifier
+from camaudit.identify.extract.unwrap import embedded, presented, unwrap
+from camaudit.models import Evidence, EvidenceKind
+
+REPLY = (
+    "HTTP/1.1 401 Unauthorized\r\nServer: App-webs/\r\n"
+    'WWW-Authenticate: Digest realm="IP Camera(12345)", nonce="abc", qop="auth"\r\n\r\n'
+)
+
+
+def _maker(kind: EvidenceKind, text: str) -> str | None:
+    return Identifier().identify([Evidence(kind, text.encode())]).manufacturer
+
+
+def test_plain_replies_are_read_as_they_are() -> None:
+    assert unwrap(REPLY) is None
+    assert presented(Evidence(EvidenceKind.HTTP, REPLY.encode())) is None
+    assert unwrap("<?xml version='1.0'?>\n<a>\n  <b>x</b>\n</a>") is None
+
+
+def test_curl_verbose_keeps_the_response_lines_and_body() -> None:
+    shown = (
+        "* Trying 192.0.2.1...\n> GET / HTTP/1.1\n> Host: x\n>\n"
+        + "".join(f"< {line}\n" for line in REPLY.split("\r\n")[:-2])
+        + "<\n<html>body</html>\n"
+    )
+    plain, how = unwrap(shown) or ("", "")
+    assert how == "line prefixes"
+    assert plain.startswith("HTTP/1.1 401") and "Host:" not in plain and "<html>" in plain
+
+
+def test_each_presentation_keeps_the_maker() -> None:
+    lines = REPLY.split("\r\n")
+    shown = {
+        "nmap": "\n".join(["| " + ln for ln in lines[:-1]] + ["|_"]),
+        "indented": "\n".join("    " + ln for ln in lines),
+        "bytes repr": repr(REPLY.encode()),
+        "dissector": REPLY.replace("\r\n", "\\r\\n\n"),
+        "html": REPLY.replace('"', "&quot;").replace("<", "&lt;") + "&lt;br&gt;",
+    }
+    assert _maker(EvidenceKind.HTTP, REPLY) == "Hikvision"
+    for name, text in shown.items():
+        assert _maker(EvidenceKind.HTTP, text) == "Hikvision", name
+
+
+def test_replies_in_json_strings_are_read_with_the_documents_own_hash() -> None:
+    doc = json.dumps({"host": "192.0.2.1", "result": {"response": REPLY}})
+    assert embedded(doc) == [REPLY]
+    ev = Evidence(EvidenceKind.HTTP, doc.encode())
+    identity = Identifier().identify([ev])
+    assert identity.manufacturer == "Hikvision"
+    assert {r.sha256 for r in identity.evidence} == {ev.sha256}
+
+
+def test_notes_say_how_the_evidence_was_read() -> None:
+    ev = Evidence(EvidenceKind.HTTP, repr(REPLY.encode()).encode())
+    notes = Identifier().identify([ev]).notes
+    assert any("read as escaped line breaks" in n for n in notes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("<>|& \t\n\\rnb'\"{}[]:;x0aA")), max_size=300))
+def test_unwrapping_never_raises(text: str) -> None:
+    unwrap(text)
+    embedded(text)
+    presented(Evidence(EvidenceKind.BANNER, text.encode("utf-8", "surrogatepass")))
