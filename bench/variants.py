@@ -81,6 +81,63 @@ def _escaped_line_ends(kind: str, text: str) -> tuple[str, str] | None:
     return kind, text.replace("\r\n", "\\r\\n\n")
 
 
+_PREFIX = re.compile(r"(</?|xmlns:)([A-Za-z][\w.-]*):")
+_LEAF = re.compile(r"<(?:[\w.-]+:)?([A-Za-z][\w.-]*)(?:\s[^<>]*)?>([^<>]{1,200})</")
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def _xml_prefixes(kind: str, text: str) -> tuple[str, str] | None:
+    """Another SOAP stack's namespace prefixes (``tds:`` -> ``ns1:``...)."""
+    names: dict[str, str] = {}
+
+    def sub(m: re.Match[str]) -> str:
+        new = names.setdefault(m.group(2), f"ns{len(names) + 1}")
+        return f"{m.group(1)}{new}:"
+
+    changed = _PREFIX.sub(sub, text)
+    return (kind, changed) if changed != text else None
+
+
+def _xml_printout(kind: str, text: str) -> tuple[str, str] | None:
+    """The XML's leaves as a client library prints the parsed reply (``{'Model': 'X', ...}``)."""
+    leaves = _LEAF.findall(text)
+    if len(leaves) < 2:
+        return None
+    return kind, "{" + ", ".join(f"{k!r}: {v.strip()!r}" for k, v in leaves[:60]) + "}"
+
+
+def _json_reformat(kind: str, text: str) -> tuple[str, str] | None:
+    doc = _json_doc(text)
+    return None if doc is None else (kind, json.dumps(doc, indent=2))
+
+
+def _json_snake_keys(kind: str, text: str) -> tuple[str, str] | None:
+    doc = _json_doc(text)
+    if doc is None:
+        return None
+
+    def snake(node: object) -> object:
+        if isinstance(node, dict):
+            return {_CAMEL.sub(r"_\1", str(k)).lower(): snake(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [snake(v) for v in node]
+        return node
+
+    changed = json.dumps(snake(doc))
+    return (kind, changed) if changed != json.dumps(doc) else None
+
+
+def _json_doc(text: str) -> object | None:
+    body = text.strip()
+    if body[:1] not in "[{":
+        return None
+    try:
+        doc: object = json.loads(body)
+    except ValueError:
+        return None
+    return doc
+
+
 def _as(new_kind: str) -> Variant:
     def apply(kind: str, text: str) -> tuple[str, str] | None:
         return (new_kind, text) if kind != new_kind else None
@@ -100,6 +157,10 @@ VARIANTS: dict[str, Variant] = {
     "html-escaped": _html_escaped,
     "line ends as \\r\\n text": _escaped_line_ends,
     "cut to 2/3": _cut,
+    "other XML prefixes": _xml_prefixes,
+    "XML as a printed dict": _xml_printout,
+    "JSON pretty-printed": _json_reformat,
+    "JSON keys snake_case": _json_snake_keys,
     "filed as banner": _as("banner"),
     "filed as http": _as("http"),
 }
