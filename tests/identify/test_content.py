@@ -241,3 +241,24 @@ def test_maker_names_that_are_ordinary_words_need_a_capital(ident, row, maker):
 
     got = ident.identify([Evidence(K.ASSET_ROW, json.dumps(row).encode())])
     assert got.manufacturer == maker
+
+
+def test_an_rtsp_reply_filed_as_http_meets_the_rtsp_rules() -> None:
+    from camaudit.identify import Identifier
+    from camaudit.models import Evidence, EvidenceKind
+
+    reply = b"RTSP/1.0 200 OK\r\nCSeq: 3\r\nServer: Rtsp Server/3.0\r\n\r\n"
+    for kind in (EvidenceKind.RTSP, EvidenceKind.HTTP, EvidenceKind.BANNER):
+        assert Identifier().identify([Evidence(kind, reply)]).manufacturer == "Dahua", kind
+
+
+def test_a_document_filed_as_a_banner_meets_the_http_body_rules() -> None:
+    from camaudit.identify import Identifier
+    from camaudit.models import Evidence, EvidenceKind
+
+    body = (
+        b'<?xml version="1.0" encoding="UTF-8" ?>\n<userCheck>\n<statusValue>401</statusValue>\n'
+        b"<statusString>Unauthorized</statusString>\n</userCheck>"
+    )
+    for kind in (EvidenceKind.HTTP, EvidenceKind.BANNER):
+        assert Identifier().identify([Evidence(kind, body)]).manufacturer == "Hikvision", kind

@@ -23,6 +23,11 @@ SOAP = (
     [
         ("HTTP/1.1 401 Unauthorized\r\nServer: x\r\n\r\n", (K.HTTP,), ()),
         (
+            "HTTP/1.1 200 OK\r\nST: upnp:rootdevice\r\nUSN: uuid:x::upnp:rootdevice\r\n\r\n",
+            (K.HTTP, K.UPNP),
+            (),
+        ),
+        (
             "RTSP/1.0 200 OK\r\nCSeq: 2\r\n\r\nv=0\r\ns=Media Server\r\nm=video 0 RTP/AVP 96\r\n",
             (K.RTSP,),
             ("sdp",),

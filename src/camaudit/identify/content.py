@@ -89,6 +89,8 @@ _TEXT_MAC = re.compile(
 _Seen = set[tuple[str, str, str]]
 _BARE_MAC = re.compile(r"[0-9A-Fa-f]{2}(?:[:.-]?[0-9A-Fa-f]{2}){2,5}")
 _MESSAGES = (EvidenceKind.HTTP, EvidenceKind.RTSP)
+#: Structures a response body carries (see _COVERS).
+_DOCUMENTS = frozenset({"json", "xml", "html", "kv", "printout"})
 
 
 def _after_head(text: str) -> str:
@@ -127,7 +129,9 @@ def observe_content(
         else set()
     )
     sniffed = sniff(text, evidence.payload[:2])
-    if (sniffed is HTTP_HEADERS or sniffed is RTSP_HEADERS) and declared in _MESSAGES:
+    if (sniffed is HTTP_HEADERS and declared is EvidenceKind.HTTP) or (
+        sniffed is RTSP_HEADERS and declared is EvidenceKind.RTSP
+    ):
         # Headers only, of the declared protocol (most of a scan): no body to parse, no other
         # kind; header paths (Location, Content-Base) and free text remain.
         _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "")
@@ -136,7 +140,12 @@ def observe_content(
         return
     every = [fields]
     covered = set(_COVERS.get(declared, ()))
-    for other in sniffed.kinds:
+    others = sniffed.kinds
+    if declared is EvidenceKind.BANNER and not others and _DOCUMENTS.intersection(sniffed.formats):
+        # A document filed as a banner (an XML, JSON or HTML body, key=value lines): the rules
+        # on HTTP bodies read it too, as they would have behind its response's headers.
+        others = (EvidenceKind.HTTP,)
+    for other in others:
         if other is declared:
             continue
         if other is EvidenceKind.WSD_PROBEMATCH:

@@ -40,6 +40,7 @@ FIELD_WORDS = (
     "version",
     "serial",
     "mac",
+    "addr",
     "hardware",
     "type",
     "name",
@@ -109,6 +110,8 @@ def _sniff(text: str, payload_head: bytes) -> Sniffed:
         message = _HTTP if low[0] == "h" else _RTSP
         body = _body(low)
         if not body:  # headers only (the commonest capture): nothing else to look for
+            if message is _HTTP and "\nusn:" in low:  # an SSDP reply: UPnP discovery
+                return _result([EvidenceKind.HTTP, EvidenceKind.UPNP], ())
             return message
         kinds.append(message.kinds[0])
     elif low.startswith(_FTP_CODES) or low.startswith("ssh-"):

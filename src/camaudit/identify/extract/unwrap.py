@@ -22,6 +22,7 @@ from camaudit.models import Evidence, EvidenceKind
 _CURL_OTHER = ("> ", "* ", "{ ", "} ")
 _ESCAPE = re.compile(r"\\(?:r\\n|n|r|t|\"|'|\\|x[0-9A-Fa-f]{2})")
 _MIN_LINES = 2
+_CURL_HEADER = re.compile(r"< [A-Za-z][A-Za-z0-9-]{0,63}: ")
 #: Longest text unwrapped (characters); longer evidence is read as it is.
 _MAX_TEXT = 256 * 1024
 _MAX_EMBEDDED = 8
@@ -61,6 +62,8 @@ def _prefixed_lines(text: str) -> str | None:
     (a quoted reply), indentation."""
     lines = text.splitlines()
     filled = [ln for ln in lines if ln.strip()]
+    if len(filled) == 1 and _CURL_HEADER.match(filled[0]):
+        return filled[0][2:]  # one response header line as curl -v showed it
     if len(filled) < _MIN_LINES:
         return None
     responses = [ln for ln in filled if ln.startswith("<") and (ln == "<" or ln[1] == " ")]
