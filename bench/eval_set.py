@@ -85,7 +85,11 @@ def load_items(path: Path = ITEMS) -> list[EvalItem]:
 
 
 def family_map(path: Path = VENDORS) -> dict[str, str]:
-    """Lower-cased vendor/brand name -> restricted family, from vendors.yaml names and links."""
+    """Lower-cased vendor/brand name -> restricted family, from vendors.yaml names and links.
+
+    A ``partial`` brand (Panasonic, Honeywell, Swann...: only some product lines are OEM) is left
+    out: the KB says its label alone does not establish the maker, and the engine never claims
+    the family from it, so a brand-only answer of such a label is not a restricted claim."""
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     fam: dict[str, str] = {}
     for v in doc.get("vendors", []):
@@ -93,7 +97,7 @@ def family_map(path: Path = VENDORS) -> dict[str, str]:
             fam[v["name"].lower()] = v["name"].lower()
     for b in doc.get("brands", []):
         parent = str(b.get("manufacturer") or "").lower()
-        if parent in FAMILIES:
+        if parent in FAMILIES and not b.get("partial", False):
             fam[b["name"].lower()] = parent
     return fam
 

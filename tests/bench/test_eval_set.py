@@ -11,6 +11,7 @@ from bench.eval_set import (
     ITEMS,
     SPLIT,
     EvalItem,
+    family_map,
     load_items,
     load_split,
     make_split,
@@ -85,3 +86,12 @@ def test_source_group_strips_commit_and_part() -> None:
     assert source_group("github:a/b:x/y.txt@0123abc") == "a/b:x/y.txt"
     assert source_group("github:a/b:t.tgz (capture_1.xml)@0123") == "a/b:t.tgz"
     assert source_group("https://github.com/o/r/issues/9") == "https://github.com/o/r/issues/9"
+
+
+def test_partial_brands_do_not_count_as_a_family() -> None:
+    """A label the KB marks partial (only some lines are OEM) is no family claim on its own."""
+    fam = family_map()
+    assert fam["amcrest"] == "dahua"
+    assert fam["hilook"] == "hikvision"
+    assert "panasonic" not in fam
+    assert "intelbras" not in fam

@@ -104,3 +104,11 @@ def test_random_text_never_raises(text, formats):
 def test_deep_json_never_raises(depth):
     json_pairs("[" * depth + "1" + "]" * depth)
     json_pairs('{"a":' * depth)
+
+
+def test_site_survey_networks_are_not_this_device():
+    """A Wi-Fi scan lists other devices' networks: an SSID spelt like a maker names nothing."""
+    fields = Fields()
+    canonical_fields([("SSID", "Hikvision"), ("xml.ESSID", "Dahua"), ("Vendor", "Axis")], fields)
+    assert fields.get("gen.word") == []
+    assert fields.get("gen.manufacturer") == ["Axis"]

@@ -252,6 +252,11 @@ def structured_pairs(text: str, formats: Iterable[str]) -> list[tuple[str, str]]
     return out
 
 
+#: Keys whose values name other devices' networks (a Wi-Fi site survey, an AP list): never read
+#: as this device's maker or model words.
+_NEIGHBOUR_KEYS = frozenset({"ssid", "essid", "bssid", "wifissid", "apssid"})
+
+
 def canonical_fields(pairs: Iterable[tuple[str, str]], fields: Fields) -> dict[str, str]:
     """Add ``gen.<canonical>`` (and ``gen.text``) fields for ``pairs`` to ``fields``; returns
     where each ``gen`` value came from (``gen.model=DS-2CD...`` → ``json.device_model``)."""
@@ -263,6 +268,8 @@ def canonical_fields(pairs: Iterable[tuple[str, str]], fields: Fields) -> dict[s
             continue
         canon = canonical(key)
         if canon is None:
+            if normalise_key(key.rsplit(".", 1)[-1]) in _NEIGHBOUR_KEYS:
+                continue
             if texts < _MAX_TEXT_VALUES:
                 if any(c.isdigit() for c in value):
                     fields.add("gen.text", value)
