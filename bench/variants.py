@@ -47,7 +47,9 @@ def _headers(case: Callable[[str], str]) -> Variant:
     def apply(kind: str, text: str) -> tuple[str, str] | None:
         if not _MESSAGE.match(text):
             return None
-        head, sep, body = text.partition("\r\n\r\n") if "\r\n\r\n" in text else text.partition("\n\n")
+        head, sep, body = (
+            text.partition("\r\n\r\n") if "\r\n\r\n" in text else text.partition("\n\n")
+        )
         return kind, _HEADER.sub(lambda m: case(m.group(1)) + m.group(2), head) + sep + body
 
     return apply
