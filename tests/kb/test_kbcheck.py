@@ -121,3 +121,12 @@ def test_a_gate_narrower_than_its_rule_fails_the_examples(tmp_path):
 def test_bad_gate_regex_is_named(tmp_path):
     with pytest.raises(KnowledgeBaseError, match=r"rules.0.gate .*invalid regular expression"):
         load_kb_from(_with_gate(tmp_path, "(unclosed"))
+
+
+def test_a_model_pattern_id_used_twice_is_named(tmp_path):
+    kb_dir = _copy(tmp_path)
+    p = kb_dir / "models.yaml"
+    line = next(ln for ln in p.read_text().splitlines() if ln.startswith("  - {id: "))
+    p.write_text(p.read_text().rstrip("\n") + "\n" + line + "\n")
+    with pytest.raises(KnowledgeBaseError, match=r"models.yaml: pattern id .* is used twice"):
+        load_kb_from(kb_dir)

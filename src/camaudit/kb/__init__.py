@@ -248,6 +248,8 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
                 raise KnowledgeBaseError(
                     f"models.yaml: pattern {p.id!r} names unknown brand {p.brand!r}"
                 )
+            if any(q.spec.id == p.id for q in patterns):
+                raise KnowledgeBaseError(f"models.yaml: pattern id {p.id!r} is used twice")
             patterns.append(CompiledPattern(p, re.compile(p.match)))
         free_text_ignore = frozenset(t.upper() for t in mf.free_text_ignore)
 
