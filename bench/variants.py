@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.corpus import load_corpus
 from bench.eval_set import load_items, load_split
 from camaudit.evidence import evidence_from_record
 from camaudit.identify import Identifier
@@ -171,6 +172,9 @@ VARIANTS: dict[str, Variant] = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--show", type=int, default=3, help="misses listed per variant")
+    parser.add_argument(
+        "--corpus", action="store_true", help="also re-present the ../shared/corpus items"
+    )
     args = parser.parse_args(argv)
     tune = set(load_split()["tune"])
     ident = Identifier()
@@ -181,6 +185,17 @@ def main(argv: list[str] | None = None) -> int:
         got = ident.identify([evidence_from_record({"kind": item.kind, "data": item.data})])
         if item.manufacturer is not None and got.manufacturer == item.manufacturer:
             base.append((item.id, item.kind, item.data, item.manufacturer))
+    if args.corpus:
+        for c in load_corpus():
+            if c.kind not in _TEXT_KINDS or c.expected is None:
+                continue
+            try:
+                text = c.path.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            got = ident.identify([evidence_from_record({"kind": c.kind, "data": text})])
+            if got.manufacturer == c.expected:
+                base.append((f"corpus:{c.name}", c.kind, text, c.expected))
     rows = []
     for name, variant in VARIANTS.items():
         kept = tried = 0
@@ -197,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 misses.append(f"{iid} ({kind}): {maker} -> {got.manufacturer}")
         rows.append({"variant": name, "tried": tried, "kept": kept, "misses": misses})
-    print(f"== bench variants: {len(base)} tune items named right, re-presented\n")
+    print(f"== bench variants: {len(base)} items named right, re-presented\n")
     print("| re-presentation | still right |\n|---|---|")
     for r in rows:
         pct = f"{100 * r['kept'] / r['tried']:.0f}%" if r["tried"] else "-"

@@ -39,11 +39,12 @@ def _unescape(m: re.Match[str]) -> str:
 
 def _escaped_lines(text: str) -> str | None:
     """Line breaks printed as escapes (a bytes repr, a dissector's ``\\r\\n``, a JSON log)."""
-    escaped = text.count("\\n")
-    if escaped < _MIN_LINES or escaped <= text.count("\n") // 2:
-        return None
     body = text.strip()
-    if body[:2] in ("b'", 'b"') and body[-1:] == body[1]:
+    is_repr = body[:2] in ("b'", 'b"') and len(body) > 3 and body[-1] == body[1]
+    escaped = text.count("\\n")
+    if not is_repr and (escaped < _MIN_LINES or escaped <= text.count("\n") // 2):
+        return None
+    if is_repr:
         body = body[2:-1]
     plain = _ESCAPE.sub(_unescape, body)
     # A dissector prints "Server: x\r\n" and then a real line break: one break, not two.
@@ -94,7 +95,10 @@ def unwrap(text: str) -> tuple[str, str] | None:
     how: list[str] = []
     for _ in range(3):
         found = None
-        if "\\n" in text and text.lstrip()[:1] not in ("{", "["):  # JSON: see embedded()
+        if ("\\n" in text or text.lstrip()[:2] in ("b'", 'b"')) and text.lstrip()[:1] not in (
+            "{",
+            "[",
+        ):  # JSON documents: see embedded()
             found = _escaped_lines(text), "escaped line breaks"
         if (found is None or found[0] is None) and "&" in text:
             found = _html_escaped(text), "HTML-escaped"
