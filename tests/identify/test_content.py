@@ -262,3 +262,13 @@ def test_a_document_filed_as_a_banner_meets_the_http_body_rules() -> None:
     )
     for kind in (EvidenceKind.HTTP, EvidenceKind.BANNER):
         assert Identifier().identify([Evidence(kind, body)]).manufacturer == "Hikvision", kind
+
+
+def test_a_bare_value_filed_as_a_banner_meets_the_fragment_rules() -> None:
+    from camaudit.identify import Identifier
+    from camaudit.models import Evidence, EvidenceKind
+
+    ident = Identifier()
+    for kind in (EvidenceKind.HTTP, EvidenceKind.BANNER):
+        assert ident.identify([Evidence(kind, b"Hikvision-Webs")]).manufacturer == "Hikvision"
+    assert ident.identify([Evidence(EvidenceKind.BANNER, b"nginx/1.18.0")]).manufacturer is None

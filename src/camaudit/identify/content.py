@@ -91,6 +91,8 @@ _BARE_MAC = re.compile(r"[0-9A-Fa-f]{2}(?:[:.-]?[0-9A-Fa-f]{2}){2,5}")
 _MESSAGES = (EvidenceKind.HTTP, EvidenceKind.RTSP)
 #: Structures a response body carries (see _COVERS).
 _DOCUMENTS = frozenset({"json", "xml", "html", "kv", "printout"})
+#: Longest one-line banner also read as an HTTP/RTSP fragment (a header value, a title).
+_FRAGMENT_MAX = 200
 
 
 def _after_head(text: str) -> str:
@@ -176,6 +178,23 @@ def observe_content(
     done: set[str] = set()
     for f in every:  # the realms of the sniffed kinds too (an RTSP 401 filed as a banner)
         _realm_macs(ident, obs, f, kind, sha, done)
+    if declared is EvidenceKind.BANNER and len(obs.facts) == start and not sniffed.formats:
+        _banner_as_fragment(ident, obs, text, kind, sha, seen)
+
+
+def _banner_as_fragment(
+    ident: Identifier, obs: Observation, text: str, kind: str, sha: str | None, seen: _Seen
+) -> None:
+    """One bare value filed as a banner that nothing else explained (a Server header, a realm,
+    a title as a scanner printed it): the HTTP and RTSP rules on such fragments read it."""
+    line = text.strip()
+    if not line or len(line) > _FRAGMENT_MAX or "\n" in line:
+        return
+    for other in _MESSAGES:
+        extra = extract_as(other, line, ident.rules.wanted(other.value))
+        _add_hits(
+            ident, obs, ident.rules.match(other.value, extra), kind, sha, seen, f"{other.value}:"
+        )
 
 
 _LOOSE_REALM = re.compile(r'\brealm="([^"\r\n]{1,120})"', re.IGNORECASE)
