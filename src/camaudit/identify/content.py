@@ -91,7 +91,9 @@ _BARE_MAC = re.compile(r"[0-9A-Fa-f]{2}(?:[:.-]?[0-9A-Fa-f]{2}){2,5}")
 _MESSAGES = (EvidenceKind.HTTP, EvidenceKind.RTSP)
 #: Structures a response body carries (see _COVERS).
 _DOCUMENTS = frozenset({"json", "xml", "html", "kv", "printout"})
-#: Longest one-line banner also read as an HTTP/RTSP fragment (a header value, a title).
+#: Kinds whose one-line fragments may be any of them (a Server value, a title, a greeting).
+_FRAGMENT_KINDS = (EvidenceKind.HTTP, EvidenceKind.RTSP, EvidenceKind.BANNER)
+#: Longest such fragment read as the other kinds'.
 _FRAGMENT_MAX = 200
 
 
@@ -178,19 +180,28 @@ def observe_content(
     done: set[str] = set()
     for f in every:  # the realms of the sniffed kinds too (an RTSP 401 filed as a banner)
         _realm_macs(ident, obs, f, kind, sha, done)
-    if declared is EvidenceKind.BANNER and len(obs.facts) == start and not sniffed.formats:
-        _banner_as_fragment(ident, obs, text, kind, sha, seen)
+    if declared in _FRAGMENT_KINDS and len(obs.facts) == start and not sniffed.formats:
+        _fragment_as_others(ident, obs, text, declared, sha, seen)
 
 
-def _banner_as_fragment(
-    ident: Identifier, obs: Observation, text: str, kind: str, sha: str | None, seen: _Seen
+def _fragment_as_others(
+    ident: Identifier,
+    obs: Observation,
+    text: str,
+    declared: EvidenceKind,
+    sha: str | None,
+    seen: _Seen,
 ) -> None:
-    """One bare value filed as a banner that nothing else explained (a Server header, a realm,
-    a title as a scanner printed it): the HTTP and RTSP rules on such fragments read it."""
+    """One bare value that nothing else explained, filed as a banner, an HTTP or an RTSP
+    fragment (a Server header, a realm, a title, a greeting as a scanner printed it): the
+    fragment rules of the other two kinds read it too."""
     line = text.strip()
     if not line or len(line) > _FRAGMENT_MAX or "\n" in line:
         return
-    for other in _MESSAGES:
+    kind = declared.value
+    for other in _FRAGMENT_KINDS:
+        if other is declared:
+            continue
         extra = extract_as(other, line, ident.rules.wanted(other.value))
         _add_hits(
             ident, obs, ident.rules.match(other.value, extra), kind, sha, seen, f"{other.value}:"
