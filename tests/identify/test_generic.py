@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -70,6 +72,34 @@ def test_nested_json_and_name_value_rows():
     pairs = json_pairs(text)
     assert ("device_model", "X-1") in pairs
     assert ("Manufacturer", "Acme") in pairs
+
+
+def test_json_cut_short_keeps_its_complete_pairs():
+    text = '{"info": {"Manufacturer": "HIKVISION", "port": 8000, "note": "a\\"b", "model": "DS-2C'
+    assert json_pairs(text) == [("Manufacturer", "HIKVISION"), ("port", "8000"), ("note", 'a"b')]
+
+
+_SCALARS = st.one_of(st.text(max_size=20), st.integers(min_value=-(10**6), max_value=10**6))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    obj=st.dictionaries(
+        st.text(min_size=1, max_size=12),
+        st.one_of(
+            _SCALARS, st.dictionaries(st.text(min_size=1, max_size=12), _SCALARS, max_size=4)
+        ),
+        max_size=8,
+    ),
+    indent=st.sampled_from([None, 2]),
+    cut=st.floats(min_value=0.0, max_value=1.0),
+)
+def test_cut_json_pairs_are_a_prefix_of_the_whole(obj, indent, cut):
+    """Whatever the cut, the pairs read from JSON cut short are the parsed JSON's first pairs."""
+    text = json.dumps(obj, indent=indent)
+    whole = json_pairs(text)
+    part = json_pairs(text[: int(len(text) * cut)]) if cut < 1 else whole
+    assert part == whole[: len(part)]
 
 
 def test_canonical_fields_keep_origin():

@@ -24,6 +24,8 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
+from json.decoder import scanstring  # type: ignore[attr-defined]
+from typing import Any
 from urllib.parse import unquote
 
 from camaudit.identify.extract.fields import Fields
@@ -156,10 +158,82 @@ def json_pairs(text: str) -> list[tuple[str, str]]:
     try:
         obj, _ = json.JSONDecoder().raw_decode(body)
     except (ValueError, RecursionError):
-        # Truncated or invalid JSON: the printout scanner reads its "key": "value" pairs.
-        return out
+        return json_scan_pairs(body)
     _flatten(obj, "", out, 0)
     return out
+
+
+_JSON_SCALAR = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null")
+
+
+def json_scan_pairs(text: str) -> list[tuple[str, str]]:
+    """(key, scalar value) pairs of JSON cut short or broken part-way (a paste that stops
+    mid-object, a capture truncated at its size limit): the pairs before the break, as the
+    whole JSON's parse would have given them (a list's scalars under the list's key)."""
+    out: list[tuple[str, str]] = []
+    # One frame per open container: [is_object, key]. An object's key is None until read.
+    stack: list[list[Any]] = []
+    i, n = 0, len(text)
+    try:
+        while i < n and len(out) < _MAX_PAIRS and len(stack) <= 32:
+            c = text[i]
+            if c in " \t\r\n,":
+                i += 1
+                continue
+            top = stack[-1] if stack else None
+            if top is not None and top[0] and top[1] is None:
+                if c == "}":
+                    stack.pop()
+                    i += 1
+                    _value_done(stack)
+                    continue
+                if c != '"':
+                    break
+                key, i = scanstring(text, i + 1)
+                while i < n and text[i] in " \t\r\n":
+                    i += 1
+                if i >= n or text[i] != ":":
+                    break
+                top[1] = key
+                i += 1
+                continue
+            if c in "{[":
+                stack.append([c == "{", None if c == "{" else (top[1] if top else "")])
+                i += 1
+                continue
+            if c in "}]":
+                stack.pop()
+                i += 1
+                _value_done(stack)
+                continue
+            if c == '"':
+                value, i = scanstring(text, i + 1)
+            else:
+                m = _JSON_SCALAR.match(text, i)
+                if m is None or m.end() >= n:
+                    break  # not JSON, or a number that may be cut short
+                i = m.end()
+                tok = m.group()
+                value = (
+                    ""
+                    if tok[0] in "tfn"
+                    else str(float(tok) if m.group(1) or m.group(2) else int(tok))
+                )
+                if not value:
+                    _value_done(stack)
+                    continue
+            if top is not None and top[1]:
+                out.append((top[1], value))
+            _value_done(stack)
+    except (ValueError, IndexError):
+        pass  # a string cut short: everything before it is kept
+    return out
+
+
+def _value_done(stack: list[list[Any]]) -> None:
+    """A value of the innermost container ended: an object waits for its next key."""
+    if stack and stack[-1][0]:
+        stack[-1][1] = None
 
 
 def _flatten(obj: object, key: str, out: list[tuple[str, str]], depth: int) -> None:
