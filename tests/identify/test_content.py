@@ -72,6 +72,27 @@ def test_model_number_in_a_title(ident):
     assert any(r.rule == "grammar:free-text" for r in got.evidence)
 
 
+@pytest.mark.parametrize(
+    ("text", "maker"),
+    [
+        ("Car park dome: FLEXIDOME IP 3000i IR", "Bosch"),
+        ("the G4 Bullet by the gate went offline", "Ubiquiti"),
+    ],
+)
+def test_a_model_name_of_several_words_in_free_text(ident, text, maker):
+    got = ident.identify([Evidence(K.ASSET_ROW, f'{{"description": "{text}"}}'.encode())])
+    assert got.manufacturer == maker
+
+
+@pytest.mark.parametrize(
+    "text", ["Welcome to the AI 360 tour", "Duo 2 factor login", "Login to 4F3A2B1C9D0E"]
+)
+def test_words_without_a_code_are_not_a_spaced_model(ident, text):
+    got = ident.identify([Evidence(K.BANNER, text.encode())])
+    assert got.model is None
+    assert got.manufacturer is None
+
+
 @pytest.mark.parametrize("text", ["HTTP/1.1 200 OK", "RTSP/1.0 H.264 stream", "ISO-8859-1 page"])
 def test_common_tokens_are_not_models(ident, text):
     got = ident.identify([Evidence(K.BANNER, text.encode())])

@@ -30,6 +30,11 @@ _DEVICE_TYPES = {t.value for t in DeviceType}
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/.]{2,40}")
 #: A token the grammar may read as a model number has a letter and a digit.
 _MODEL_LIKE = re.compile(r"(?=[^A-Za-z]*[A-Za-z])(?=\D*\d)")
+#: Words of free text for model names written as several (``G4 Bullet``, ``VIGI C340``).
+_WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/.+]{0,40}")
+#: A model name of several words is read from free text only with a pattern this sure of its
+#: maker (weak retail names such as ``Duo 2`` or ``Cue 2E`` stay unread in prose).
+SPACED_MODEL_MIN_WEIGHT = 0.6
 
 
 class Resolver:
@@ -97,6 +102,30 @@ class Resolver:
             if pattern is not None and not self.kb.is_free_text_ignored(token):
                 yield from self.model_facts(token.upper(), weight, ref)
                 return
+        if " " in text:
+            spaced = self.spaced_model(text)
+            if spaced is not None:
+                yield from self.model_facts(spaced, weight, ref)
+
+    def spaced_model(self, text: str) -> str | None:
+        """The first model name of two or three words in ``text`` (``G4 Bullet``, ``FLEXIDOME IP
+        3000i``, ``VIGI C340``): words with a digit among them that a sure pattern of the model
+        grammar reads together, one of them a code of letters and digits."""
+        words = _WORDS.findall(text[:400])[:64]
+        for i in range(len(words) - 1):
+            for n in (2, 3):
+                window = words[i : i + n]
+                if len(window) < n or not any(_MODEL_LIKE.match(w) for w in window):
+                    continue
+                name = " ".join(window).rstrip("./-").upper()
+                pattern = self.kb.match_model(name)
+                if (
+                    pattern is not None
+                    and pattern.spec.weight >= SPACED_MODEL_MIN_WEIGHT
+                    and not self.kb.is_free_text_ignored(name)
+                ):
+                    return name
+        return None
 
     def set_facts(
         self, key: str, value: str, weight: float, ref: EvidenceRef, notes: list[str]
