@@ -239,6 +239,26 @@ def test_register_prose_and_model_columns_name_kb_makers(ident, row, maker):
     assert got.manufacturer == maker
 
 
+@pytest.mark.parametrize(
+    ("row", "maker"),
+    [
+        ({"Product": "DS-2CD2143G2-I", "Location": "Car park"}, "Hikvision"),
+        ({"Asset Description": "IPC-HFW2431S-S-S2"}, "Dahua"),
+        ({"Camera Type": "DS-2CD2143G2-I"}, "Hikvision"),
+        ({"Comments": "swapped for an IPC-HFW2431S-S-S2 in 2021"}, "Dahua"),
+        ({"Equipment": "Foscam unit by the gate"}, "Foscam"),
+        # Places, people and suppliers are never read for a maker or a model.
+        ({"Installer": "Hikvision Installs Ltd", "Equipment": "dome"}, None),
+        ({"Location": "DS-2CD2143G2-I bay"}, None),
+    ],
+)
+def test_register_columns_no_rule_reads_are_read_as_free_text(ident, row, maker):
+    import json
+
+    got = ident.identify([Evidence(K.ASSET_ROW, json.dumps(row).encode())])
+    assert got.manufacturer == maker
+
+
 @pytest.mark.parametrize("mac", [b"bc:ba:c2", b"BC-BA-C2-11-22-33", b"bcbac2112233"])
 def test_bare_mac_addresses_and_prefixes_are_looked_up(ident, mac):
     assert ident.identify([Evidence(K.MAC, mac)]).manufacturer == "Hikvision"

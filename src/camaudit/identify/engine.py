@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from camaudit.identify.content import observe_content
-from camaudit.identify.extract import extract
+from camaudit.identify.extract import Fields, extract
 from camaudit.identify.extract.text import normalise_mac
 from camaudit.identify.extract.unwrap import Presented, presented
 from camaudit.identify.facts import Fact, FactTemplate
-from camaudit.identify.names import observe_asset_names
+from camaudit.identify.names import ASSET_NAME_FIELDS, observe_asset_names
 from camaudit.identify.oui import OuiIndex, load_oui_index
 from camaudit.identify.resolve import Resolver
 from camaudit.identify.rules import RuleHit, RuleIndex
@@ -29,6 +29,11 @@ MANUFACTURER_THRESHOLD = 0.5
 FIELD_THRESHOLD = 0.25
 _FREE_TEXT_FIELDS = ("description",)
 _MODEL_COLUMN_RULE = "asset.model.column"
+#: Weight of a model number found in a register column no rule reads (as in a description).
+OTHER_COLUMN_WEIGHT = 0.65
+#: Fields of a register row that are not its columns, or are read elsewhere.
+_NOT_COLUMNS = frozenset({"raw", "mac", "read as"})
+_AS_WRITTEN = " (as written)"
 _TEMPLATE_CACHE = 50_000
 _SELF = "\x00self"  # placeholder 'matched' text marking facts that cite the hit itself
 # Resolved facts of a hit: (field, value, weight, rule id or None = the hit's own, matched text)
@@ -96,6 +101,23 @@ class Identifier:
                 (c, 0.75) for c in columns
             )
         return self._asset_text_fields
+
+    def _asset_other_columns(self, fields: Fields, read: set[str]) -> tuple[str, ...]:
+        """A register row's columns whose rules (if any) found nothing and that may hold a model
+        or maker ("Product", "Equipment", "Comments", a type column holding a model number...):
+        not the columns read as free text already, not places, people, serials or dates (the
+        register spellings' ``ignore_columns``), nor what an importer kept as written."""
+        ignore = self.kb.register_ignore_columns
+        done = {f for f, _w in self._asset_free_text()}
+        return tuple(
+            name
+            for name in fields.names()
+            if name not in read
+            and name not in done
+            and name not in _NOT_COLUMNS
+            and name not in ignore
+            and not name.endswith(_AS_WRITTEN)
+        )
 
     def resolved(self, kind: str, hit: RuleHit) -> _Template:
         """Facts a hit asserts, resolved through the KB once per (rule, asserted values)."""
@@ -203,8 +225,15 @@ class Identifier:
                 for text in fields.get(fname):
                     ref = EvidenceRef(kind, "grammar:free-text", text[:80], fname, text[:200], sha)
                     obs.facts.extend(self.resolver.text_model_facts(text, weight, ref))
+            others = self._asset_other_columns(fields, read)
+            for fname in others:
+                for text in fields.get(fname):
+                    ref = EvidenceRef(kind, "grammar:free-text", text[:80], fname, text[:200], sha)
+                    obs.facts.extend(self.resolver.text_model_facts(text, OTHER_COLUMN_WEIGHT, ref))
             stage[0] = "register names"
-            observe_asset_names(self, fields, obs, sha)
+            observe_asset_names(
+                self, fields, obs, sha, tuple(f for f in others if f not in ASSET_NAME_FIELDS)
+            )
         stage[0] = "MAC registry"
         for mac in fields.get("mac"):
             norm = normalise_mac(mac)

@@ -133,11 +133,16 @@ ASSET_NAME_FIELDS = ("description", "model", "notes", "comments", "make/model", 
 
 
 def observe_asset_names(
-    ident: Identifier, fields: Fields, obs: Observation, sha: str | None
+    ident: Identifier,
+    fields: Fields,
+    obs: Observation,
+    sha: str | None,
+    others: tuple[str, ...] = (),
 ) -> None:
     """KB maker and label names in a register row's prose and model column ("foscam EH8135",
-    "VICON-V2005D-W28IR"), unless the text speaks of replacing or not having such kit."""
-    for fname in ASSET_NAME_FIELDS:
+    "VICON-V2005D-W28IR") and in ``others`` (columns no rule reads), unless the text speaks of
+    replacing or not having such kit."""
+    for fname in (*ASSET_NAME_FIELDS, *others):
         for text in fields.get(fname):
             if _NEGATED.search(text):
                 continue

@@ -70,6 +70,9 @@ class KnowledgeBase:
     #: with a capital.
     prose_words: frozenset[str] = frozenset()
     free_text_ignore: frozenset[str] = frozenset()
+    #: Register columns never read for a maker or model (places, people, serials): the
+    #: ``ignore_columns`` of register_spellings.yaml, lower-cased.
+    register_ignore_columns: frozenset[str] = frozenset()
     _names: dict[str, NameMatch] = field(default_factory=dict)
     _ieee: dict[str, NameMatch] = field(default_factory=dict)
 
@@ -268,7 +271,27 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
                 )
             seen_ids[r.id] = path.name
         rule_files[path.name] = ff
-    return KnowledgeBase(vendors, brands, patterns, rule_files, ignored, prose, free_text_ignore)
+    return KnowledgeBase(
+        vendors,
+        brands,
+        patterns,
+        rule_files,
+        ignored,
+        prose,
+        free_text_ignore,
+        _register_ignore_columns(directory / "register_spellings.yaml"),
+    )
+
+
+def _register_ignore_columns(path: Path) -> frozenset[str]:
+    """The ``ignore_columns`` list of a register spellings file (none when there is no file)."""
+    if not path.exists():
+        return frozenset()
+    raw = _read_yaml(path)
+    columns = raw.get("ignore_columns") if isinstance(raw, dict) else None
+    if columns is not None and not isinstance(columns, list):
+        raise KnowledgeBaseError(f"{path.name}: ignore_columns must be a list of column names")
+    return frozenset(str(c).strip().casefold() for c in columns or [])
 
 
 @lru_cache(maxsize=4)
