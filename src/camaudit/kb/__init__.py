@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -79,6 +80,9 @@ class KnowledgeBase:
     _by_first: dict[str, list[CompiledPattern]] = field(default_factory=dict)
     _unanchored: list[CompiledPattern] = field(default_factory=list)
     _model_cache: dict[str, CompiledPattern | None] = field(default_factory=dict)
+    #: Letter prefixes the grammar's examples write before a hyphen (``IPC``, ``DS``, ``XNV``),
+    #: longest first.
+    _hyphen_prefixes: tuple[str, ...] = ()
     _name_cache: dict[str, NameMatch | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -96,7 +100,15 @@ class KnowledgeBase:
                 self._ieee[normalise_name(n)] = match
 
     def _index_patterns(self) -> None:
-        """Bucket model patterns by the characters their matches can start with."""
+        """Bucket model patterns by the characters their matches can start with; collect the
+        prefixes their examples write before a hyphen."""
+        prefixes = {
+            m.group(1)
+            for p in self.patterns
+            for ex in p.spec.examples
+            if (m := _HYPHEN_PREFIX.match(ex.strip().upper()))
+        }
+        self._hyphen_prefixes = tuple(sorted(prefixes, key=lambda x: (-len(x), x)))
         firsts = [first_chars(p.spec.match) for p in self.patterns]
         alphabet = set().union(*(f for f in firsts if f is not None))
         for ch in alphabet:
@@ -137,6 +149,31 @@ class KnowledgeBase:
                 return p
         return None
 
+    def _retyped(self, up: str) -> CompiledPattern | None:
+        """The pattern of a model number typed another way: full-width letters or typographic
+        dashes (an en dash for each hyphen), a space for the prefix's hyphen (``IPC HFW2431S``),
+        or the hyphen dropped after a prefix of three letters or more that the grammar's examples
+        write with one (``IPCHFW2431S``; the rest a code of four characters or more)."""
+        plain = unicodedata.normalize("NFKC", up).translate(_DASHES) if not up.isascii() else up
+        if plain != up:
+            found = self._first_pattern(plain)
+            if found is not None:
+                return found
+        if _SPACED_PREFIX.match(plain):
+            return self._first_pattern(
+                _SPACED_PREFIX.sub(r"\1-", plain, count=1)
+            ) or self._first_pattern(_SPACED_PREFIX.sub(r"\1", plain, count=1))
+        for prefix in self._hyphen_prefixes:
+            if plain.startswith(prefix):
+                rest = plain[len(prefix) :]
+                if len(rest) >= 4 and _CODE_START.match(rest):
+                    found = self._first_pattern(f"{prefix}-{rest}")
+                    # A dropped hyphen is read only for a pattern sure of its shape.
+                    if found is not None and found.spec.weight >= _RETYPED_MIN_WEIGHT:
+                        return found
+                break
+        return None
+
     def rules(self) -> list[tuple[list[str], Rule]]:
         """Every fingerprint rule with the evidence kinds it applies to."""
         return [(f.kinds, r) for f in self.rule_files.values() for r in f.rules]
@@ -158,16 +195,26 @@ class KnowledgeBase:
         up = model.strip().upper()
         if len(up) >= 3:
             found = self._first_pattern(up)
-            if found is None and _SPACED_PREFIX.match(up):
-                # ``DS 7716NI-I4/16P``: the prefix typed with a space for its hyphen.
-                found = self._first_pattern(_SPACED_PREFIX.sub(r"\1-", up, count=1))
+            if found is None:
+                found = self._retyped(up)
         if len(self._model_cache) < _CACHE_SIZE:
             self._model_cache[model] = found
         return found
 
 
-#: A letter prefix followed by a space and a digit (``DS 7716NI``, ``IPC 2124LB``).
-_SPACED_PREFIX = re.compile(r"^([A-Z]{2,4}) (?=\d)")
+#: A letter prefix and its hyphen at the start of a model example (``IPC-``, ``DS-``).
+_HYPHEN_PREFIX = re.compile(r"^([A-Z]{3,5})-[A-Z0-9]")
+#: Weight a pattern needs to be read with its prefix's hyphen dropped.
+_RETYPED_MIN_WEIGHT = 0.7
+#: The start of a model code after its prefix: up to four letters, then a digit.
+_CODE_START = re.compile(r"[A-Z]{0,4}\d")
+#: A letter prefix followed by a space and a code (``DS 7716NI``, ``IPC HFW2431S``): read
+#: with the space as a hyphen, else with none (``IPC 2124LB``).
+_SPACED_PREFIX = re.compile(r"^([A-Z]{2,4}) (?=[A-Z]{0,4}\d)")
+#: Dashes a word processor or a spreadsheet types for a hyphen (en dash, minus sign...).
+_DASHES = str.maketrans(
+    dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-")
+)
 
 
 def _read_yaml(path: Path) -> object:
