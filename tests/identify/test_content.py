@@ -259,6 +259,15 @@ def test_register_columns_no_rule_reads_are_read_as_free_text(ident, row, maker)
     assert got.manufacturer == maker
 
 
+def test_a_value_that_is_only_a_model_number_names_the_maker_as_a_model_field(ident):
+    # A register line that is just the model (not JSON): read as a model column would be.
+    alone = ident.identify([Evidence(K.ASSET_ROW, b"CS-CV248-A0-1C2WFR")])
+    assert (alone.manufacturer, alone.brand) == ("Hikvision", "EZVIZ")
+    # The same code among other words stays a free-text hint (below the claim threshold).
+    prose = ident.identify([Evidence(K.ASSET_ROW, b"kit with a CS-CV248-A0-1C2WFR, box opened")])
+    assert prose.manufacturer is None
+
+
 @pytest.mark.parametrize("mac", [b"bc:ba:c2", b"BC-BA-C2-11-22-33", b"bcbac2112233"])
 def test_bare_mac_addresses_and_prefixes_are_looked_up(ident, mac):
     assert ident.identify([Evidence(K.MAC, mac)]).manufacturer == "Hikvision"

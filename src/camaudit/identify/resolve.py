@@ -71,8 +71,11 @@ class Resolver:
             return
         yield Fact("manufacturer", brand.manufacturer, weight * LINK_SCALE[brand.confidence], ref)
 
-    def model_facts(self, model: str, weight: float, ref: EvidenceRef) -> Iterator[Fact]:
-        """The model itself, plus what the model-number grammar says about it."""
+    def model_facts(
+        self, model: str, weight: float, ref: EvidenceRef, *, as_field: bool = False
+    ) -> Iterator[Fact]:
+        """The model itself, plus what the model-number grammar says about it (``as_field``:
+        the grammar's weight in full, as for a model field, whatever ``weight``)."""
         yield Fact("model", model, weight, ref)
         pattern = self.kb.match_model(model)
         if pattern is None:
@@ -81,7 +84,11 @@ class Resolver:
         gref = EvidenceRef(ref.kind, spec.id, model, ref.field, ref.value, ref.sha256)
         # A value given as *the model* (a register's model column, an ONVIF Model field) is
         # read at the grammar's own weight; one picked out of free text is discounted.
-        w = spec.weight if weight >= MODEL_FIELD_WEIGHT else spec.weight * max(weight, 0.6)
+        w = (
+            spec.weight
+            if as_field or weight >= MODEL_FIELD_WEIGHT
+            else spec.weight * max(weight, 0.6)
+        )
         yield Fact("manufacturer", spec.manufacturer, w, gref)
         if spec.brand:
             # The label a model's shape suggests yields to a label the source names (an
@@ -93,14 +100,18 @@ class Resolver:
     def text_model_facts(self, text: str, weight: float, ref: EvidenceRef) -> Iterator[Fact]:
         """The first model number found in free text (a register description, a page title, a
         banner, a realm, a JSON or SOAP value): tokens with a letter and a digit that the model
-        grammar knows and the KB's ``free_text_ignore`` list does not name."""
+        grammar knows and the KB's ``free_text_ignore`` list does not name (a value that is
+        only the model number weighs as a model field)."""
         for token in _TOKEN.findall(text)[:64]:
             token = token.rstrip("./-")
             if len(token) < 4 or not _MODEL_LIKE.match(token):
                 continue
             pattern = self.kb.match_model(token)
             if pattern is not None and not self.kb.is_free_text_ignored(token):
-                yield from self.model_facts(token.upper(), weight, ref)
+                # A value that is only the model number names its maker as a model field
+                # would (the model itself keeps the free-text weight).
+                whole = token == text.strip()
+                yield from self.model_facts(token.upper(), weight, ref, as_field=whole)
                 return
         if " " in text:
             spaced = self.spaced_model(text)
