@@ -61,6 +61,16 @@ def test_replies_in_json_strings_are_read_with_the_documents_own_hash() -> None:
     assert {r.sha256 for r in identity.evidence} == {ev.sha256}
 
 
+def test_a_json_document_encoded_again_as_a_string_is_read() -> None:
+    inner = json.dumps({"deviceInfo": {"manufacturer": "Dahua", "model": "IPC-HFW2431S-S-S2"}})
+    doc = json.dumps({"host": "192.0.2.1", "body": inner})
+    assert embedded(doc) == [inner]
+    assert _maker(EvidenceKind.HTTP, doc) == "Dahua"
+    # Cut short inside the outer string, it is still read up to its break.
+    cut = json.dumps({"body": inner[:-10]})
+    assert embedded(cut) == [inner[:-10]]
+
+
 def test_notes_say_how_the_evidence_was_read() -> None:
     ev = Evidence(EvidenceKind.HTTP, repr(REPLY.encode()).encode())
     notes = Identifier().identify([ev]).notes

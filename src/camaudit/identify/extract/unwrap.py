@@ -115,9 +115,14 @@ def unwrap(text: str) -> tuple[str, str] | None:
 
 def embedded(text: str) -> list[str]:
     """Replies kept as JSON string values (a log record, an API's ``response``/``banner``):
-    strings of several lines or markup. At most a few, and only from a JSON document."""
+    strings of several lines, markup, or a JSON document encoded again as a string. At most a
+    few, and only from a JSON document."""
     body = text.strip()
-    if body[:1] not in "[{" or len(body) > _MAX_TEXT or ("\\n" not in body and "<" not in body):
+    if (
+        body[:1] not in "[{"
+        or len(body) > _MAX_TEXT
+        or ("\\n" not in body and "<" not in body and '\\"' not in body)
+    ):
         return []
     try:
         doc = json.loads(body)
@@ -131,9 +136,17 @@ def embedded(text: str) -> list[str]:
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node[:100])
-        elif isinstance(node, str) and len(node) >= 20 and ("\n" in node or node.startswith("<")):
+        elif isinstance(node, str) and len(node) >= 20 and _reply_like(node):
             out.append(node)
     return out
+
+
+def _reply_like(value: str) -> bool:
+    """A string value that holds a reply: several lines, markup, or a JSON document (perhaps
+    cut short)."""
+    if "\n" in value or value.startswith("<"):
+        return True
+    return value[:1] in ("{", "[") and '":' in value[:200]
 
 
 #: Kinds whose payload is never a pasted presentation (binary replies, register cells, MACs).
