@@ -154,7 +154,7 @@ class KnowledgeBase:
         dashes (an en dash for each hyphen), a space for the prefix's hyphen (``IPC HFW2431S``),
         or the hyphen dropped after a prefix of three letters or more that the grammar's examples
         write with one (``IPCHFW2431S``; the rest a code of four characters or more)."""
-        plain = unicodedata.normalize("NFKC", up).translate(_DASHES) if not up.isascii() else up
+        plain = plain_typing(up)
         if plain != up:
             found = self._first_pattern(plain)
             if found is not None:
@@ -215,6 +215,14 @@ _SPACED_PREFIX = re.compile(r"^([A-Z]{2,4}) (?=[A-Z]{0,4}\d)")
 _DASHES = str.maketrans(
     dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-")
 )
+
+
+def plain_typing(text: str) -> str:
+    """``text`` with full-width characters and typographic dashes (en dash, non-breaking
+    hyphen, minus sign...) as the plain characters a device would send."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_DASHES)
 
 
 def _read_yaml(path: Path) -> object:

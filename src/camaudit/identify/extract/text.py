@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 from camaudit.identify.extract.fields import Fields, Wanted
 from camaudit.identify.extract.markup import xml_leaves
+from camaudit.kb import plain_typing
 
 _KV_LINE = re.compile(r"^\s*([^=\s][^=]{0,127}?)\s*=\s*(.*?)\s*$")
 _ONVIF_SCOPE = re.compile(r"onvif://www\.onvif\.org/([A-Za-z_]+)/(.+)", re.IGNORECASE)
@@ -227,8 +228,9 @@ _CELL_QUOTES = "\"'\u2018\u2019\u201c\u201d`"
 
 
 def _cell(value: str) -> str:
-    """A register cell without surrounding white space and stray quote marks."""
-    stripped = value.strip()
+    """A register cell without surrounding white space and stray quote marks, its dashes and
+    full-width characters typed plainly (a spreadsheet's en dash in a model number)."""
+    stripped = plain_typing(value).strip()
     unquoted = stripped.strip(_CELL_QUOTES).strip()
     return unquoted or stripped
 
