@@ -247,6 +247,7 @@ def test_register_prose_and_model_columns_name_kb_makers(ident, row, maker):
         ({"Camera Type": "DS-2CD2143G2-I"}, "Hikvision"),
         ({"Comments": "swapped for an IPC-HFW2431S-S-S2 in 2021"}, "Dahua"),
         ({"Equipment": "Foscam unit by the gate"}, "Foscam"),
+        ({"model": "Q3556\u2011LVE"}, "Axis"),  # a spreadsheet's non-breaking hyphen
         # Places, people and suppliers are never read for a maker or a model.
         ({"Installer": "Hikvision Installs Ltd", "Equipment": "dome"}, None),
         ({"Location": "DS-2CD2143G2-I bay"}, None),
