@@ -45,3 +45,12 @@ def test_words_after_a_prefix_are_not_a_model(kb, text):
 @given(st.text(max_size=40))
 def test_any_text_is_matched_or_not_without_error(text):
     load_kb().match_model(text)
+
+
+def test_pattern_device_classes_are_the_identity_device_types():
+    from typing import get_args
+
+    from camaudit.kb.schema import DeviceClass
+    from camaudit.models import DeviceType
+
+    assert set(get_args(DeviceClass)) == {t.value for t in DeviceType} - {"unknown"}

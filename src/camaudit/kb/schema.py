@@ -8,6 +8,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Confidence = Literal["high", "medium", "low"]
+#: Device classes a model pattern may name (the values of camaudit.models.DeviceType).
+DeviceClass = Literal[
+    "camera", "nvr", "dvr", "encoder", "ptz", "thermal", "doorbell", "access-control", "other"
+]
 Relation = Literal[
     "subsidiary", "house-brand", "oem", "former-subsidiary", "component", "affiliate"
 ]
@@ -67,7 +71,7 @@ class ModelPattern(_Strict):
     match: str
     manufacturer: str
     brand: str | None = None
-    device_type: str | None = None
+    device_type: DeviceClass | None = None
     weight: float = Field(ge=0.0, le=1.0)
     source: str | None = None
     note: str | None = None
