@@ -105,6 +105,7 @@ class KnowledgeBase:
         prefixes = {
             m.group(1)
             for p in self.patterns
+            if "-?" not in p.spec.match  # a pattern that decides on a missing hyphen itself
             for ex in p.spec.examples
             if (m := _HYPHEN_PREFIX.match(ex.strip().upper()))
         }
