@@ -121,15 +121,20 @@ class Resolver:
     def spaced_model(self, text: str) -> str | None:
         """The first model name of two or three words in ``text`` (``G4 Bullet``, ``FLEXIDOME IP
         3000i``, ``VIGI C340``): words with a digit among them that a sure pattern of the model
-        grammar reads together, one of them a code of letters and digits."""
+        grammar reads together, one of them a short code of letters and digits (``G4``,
+        ``3000i``; a long one such as a serial is a token of its own)."""
         words = _WORDS.findall(text[:400])[:64]
         for i in range(len(words) - 1):
             for n in (2, 3):
                 window = words[i : i + n]
-                if len(window) < n or not any(_MODEL_LIKE.match(w) for w in window):
+                if (
+                    len(window) < n
+                    or window[0].islower()  # prose ("to", "the"): names start with a capital
+                    or not any(len(w) <= 8 and _MODEL_LIKE.match(w) for w in window)
+                ):
                     continue
                 name = " ".join(window).rstrip("./-").upper()
-                pattern = self.kb.match_model(name)
+                pattern = self.kb.match_model(name, retype=False)
                 if (
                     pattern is not None
                     and pattern.spec.weight >= SPACED_MODEL_MIN_WEIGHT

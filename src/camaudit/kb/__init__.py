@@ -80,9 +80,9 @@ class KnowledgeBase:
     _by_first: dict[str, list[CompiledPattern]] = field(default_factory=dict)
     _unanchored: list[CompiledPattern] = field(default_factory=list)
     _model_cache: dict[str, CompiledPattern | None] = field(default_factory=dict)
-    #: Letter prefixes the grammar's examples write before a hyphen (``IPC``, ``DS``, ``XNV``),
-    #: longest first.
-    _hyphen_prefixes: tuple[str, ...] = ()
+    #: Letter prefixes the grammar's examples write before a hyphen (``IPC``, ``XNV``), as one
+    #: regex, longest first.
+    _hyphen_prefix_re: re.Pattern[str] | None = None
     _name_cache: dict[str, NameMatch | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -109,7 +109,10 @@ class KnowledgeBase:
             for ex in p.spec.examples
             if (m := _HYPHEN_PREFIX.match(ex.strip().upper()))
         }
-        self._hyphen_prefixes = tuple(sorted(prefixes, key=lambda x: (-len(x), x)))
+        ordered = sorted(prefixes, key=lambda x: (-len(x), x))
+        self._hyphen_prefix_re = (
+            re.compile("^(" + "|".join(map(re.escape, ordered)) + ")") if ordered else None
+        )
         firsts = [first_chars(p.spec.match) for p in self.patterns]
         alphabet = set().union(*(f for f in firsts if f is not None))
         for ch in alphabet:
@@ -164,15 +167,14 @@ class KnowledgeBase:
             return self._first_pattern(
                 _SPACED_PREFIX.sub(r"\1-", plain, count=1)
             ) or self._first_pattern(_SPACED_PREFIX.sub(r"\1", plain, count=1))
-        for prefix in self._hyphen_prefixes:
-            if plain.startswith(prefix):
-                rest = plain[len(prefix) :]
-                if len(rest) >= 4 and _CODE_START.match(rest):
-                    found = self._first_pattern(f"{prefix}-{rest}")
-                    # A dropped hyphen is read only for a pattern sure of its shape.
-                    if found is not None and found.spec.weight >= _RETYPED_MIN_WEIGHT:
-                        return found
-                break
+        m = self._hyphen_prefix_re.match(plain) if self._hyphen_prefix_re else None
+        if m is not None:
+            prefix, rest = m.group(1), plain[m.end(1) :]
+            if len(rest) >= 4 and _CODE_START.match(rest):
+                found = self._first_pattern(f"{prefix}-{rest}")
+                # A dropped hyphen is read only for a pattern sure of its shape.
+                if found is not None and found.spec.weight >= _RETYPED_MIN_WEIGHT:
+                    return found
         return None
 
     def rules(self) -> list[tuple[list[str], Rule]]:
@@ -186,8 +188,12 @@ class KnowledgeBase:
                     return r
         return None
 
-    def match_model(self, model: str) -> CompiledPattern | None:
-        """First model-grammar pattern matching ``model`` (upper-cased), else None."""
+    def match_model(self, model: str, *, retype: bool = True) -> CompiledPattern | None:
+        """First model-grammar pattern matching ``model`` (upper-cased), else None (``retype``:
+        also as typed another way, see :meth:`_retyped`)."""
+        if not retype:
+            up = model.strip().upper()
+            return self._first_pattern(up) if len(up) >= 3 else None
         try:
             return self._model_cache[model]
         except KeyError:
