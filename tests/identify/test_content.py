@@ -260,6 +260,11 @@ def test_register_columns_no_rule_reads_are_read_as_free_text(ident, row, maker)
     assert got.manufacturer == maker
 
 
+def test_free_text_reads_the_surest_of_its_model_numbers(ident):
+    got = ident.identify([Evidence(K.ASSET_ROW, b'{"description": "C6TC (CS-C6TC-1G2WF) cams"}')])
+    assert got.model == "CS-C6TC-1G2WF"
+
+
 def test_a_value_that_is_only_a_model_number_names_the_maker_as_a_model_field(ident):
     # A register line that is just the model (not JSON): read as a model column would be.
     alone = ident.identify([Evidence(K.ASSET_ROW, b"CS-CV248-A0-1C2WFR")])

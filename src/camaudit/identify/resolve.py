@@ -98,21 +98,28 @@ class Resolver:
             yield Fact("device_type", spec.device_type, w, gref)
 
     def text_model_facts(self, text: str, weight: float, ref: EvidenceRef) -> Iterator[Fact]:
-        """The first model number found in free text (a register description, a page title, a
-        banner, a realm, a JSON or SOAP value): tokens with a letter and a digit that the model
-        grammar knows and the KB's ``free_text_ignore`` list does not name (a value that is
-        only the model number weighs as a model field)."""
+        """The model number of free text (a register description, a page title, a banner, a
+        realm, a JSON or SOAP value): of the tokens with a letter and a digit that the model
+        grammar knows and the KB's ``free_text_ignore`` list does not name, the one whose
+        pattern is surest (the first among equals: ``C6TC (CS-C6TC-32WFR)`` reads the full
+        code). A value that is only the model number weighs as a model field."""
+        best: tuple[float, str] | None = None
         for token in _TOKEN.findall(text)[:64]:
             token = token.rstrip("./-")
             if len(token) < 4 or not _MODEL_LIKE.match(token):
                 continue
             pattern = self.kb.match_model(token)
             if pattern is not None and not self.kb.is_free_text_ignored(token):
-                # A value that is only the model number names its maker as a model field
-                # would (the model itself keeps the free-text weight).
-                whole = token == text.strip()
-                yield from self.model_facts(token.upper(), weight, ref, as_field=whole)
-                return
+                if best is None or pattern.spec.weight > best[0]:
+                    best = (pattern.spec.weight, token)
+                if best[0] >= MODEL_FIELD_WEIGHT:
+                    break
+        if best is not None:
+            token = best[1]
+            # The model itself keeps the free-text weight.
+            whole = token == text.strip()
+            yield from self.model_facts(token.upper(), weight, ref, as_field=whole)
+            return
         if " " in text:
             spaced = self.spaced_model(text)
             if spaced is not None:
