@@ -71,6 +71,13 @@ def test_a_json_document_encoded_again_as_a_string_is_read() -> None:
     assert embedded(cut) == [inner[:-10]]
 
 
+def test_a_challenge_line_kept_in_a_json_string_is_read() -> None:
+    line = 'WWW-Authenticate: Digest realm="IP Camera(GH455)", nonce="abc"'
+    doc = json.dumps({"host": "192.0.2.1", "response": line})
+    assert embedded(doc) == [line]
+    assert _maker(EvidenceKind.HTTP, doc) == "Hikvision"
+
+
 def test_notes_say_how_the_evidence_was_read() -> None:
     ev = Evidence(EvidenceKind.HTTP, repr(REPLY.encode()).encode())
     notes = Identifier().identify([ev]).notes

@@ -142,11 +142,14 @@ def embedded(text: str) -> list[str]:
 
 
 def _reply_like(value: str) -> bool:
-    """A string value that holds a reply: several lines, markup, or a JSON document (perhaps
-    cut short)."""
+    """A string value that holds a reply: several lines, markup, a JSON document (perhaps
+    cut short), or one header line of a challenge or a server (``WWW-Authenticate: Digest
+    realm="..."``)."""
     if "\n" in value or value.startswith("<"):
         return True
-    return value[:1] in ("{", "[") and '":' in value[:200]
+    if value[:1] in ("{", "[") and '":' in value[:200]:
+        return True
+    return 'realm="' in value or value[:7].lower() == "server:"
 
 
 #: Kinds whose payload is never a pasted presentation (binary replies, register cells, MACs).
