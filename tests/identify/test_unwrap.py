@@ -78,6 +78,12 @@ def test_a_challenge_line_kept_in_a_json_string_is_read() -> None:
     assert _maker(EvidenceKind.HTTP, doc) == "Hikvision"
 
 
+def test_a_printout_with_html_escaped_quotes_is_read() -> None:
+    printout = "{'Manufacturer': 'Dahua', 'Model': 'IPC-HFW2431S-S-S2'}"
+    for entity in ("&#x27;", "&#39;"):
+        assert _maker(EvidenceKind.HTTP, printout.replace("'", entity)) == "Dahua", entity
+
+
 def test_notes_say_how_the_evidence_was_read() -> None:
     ev = Evidence(EvidenceKind.HTTP, repr(REPLY.encode()).encode())
     notes = Identifier().identify([ev]).notes

@@ -52,10 +52,16 @@ def _escaped_lines(text: str) -> str | None:
 
 
 def _html_escaped(text: str) -> str | None:
-    """A reply shown in an HTML page (``&lt;tds:Model&gt;``, ``realm=&quot;x&quot;``)."""
-    if text.count("&lt;") + text.count("&quot;") < 2 or text.count("<") > text.count("&lt;"):
+    """A reply shown in an HTML page (``&lt;tds:Model&gt;``, ``realm=&quot;x&quot;``, a
+    printout's quotes as ``&#x27;`` or ``&#39;``)."""
+    marks = sum(text.count(m) for m in _HTML_MARKS)
+    if marks < 2 or text.count("<") > text.count("&lt;"):
         return None
     return html.unescape(text)
+
+
+#: Entities that show an escaped reply: markup, and double or single quotes.
+_HTML_MARKS = ("&lt;", "&quot;", "&#x27;", "&#39;", "&#34;", "&#x22;")
 
 
 def _prefixed_lines(text: str) -> str | None:
