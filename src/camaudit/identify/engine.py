@@ -219,17 +219,17 @@ class Identifier:
         stage[0] = "model grammar"
         if evidence.kind is EvidenceKind.ASSET_ROW:
             read = {f.ref.field for f in obs.facts[start:]}
-            for fname, weight in self._asset_free_text():
-                if fname in read and fname not in _FREE_TEXT_FIELDS:
-                    continue  # a model column its own rule read (see _asset_free_text)
+            others = self._asset_other_columns(fields, read)
+            texts = [
+                (fname, weight)
+                for fname, weight in self._asset_free_text()
+                # a model column its own rule read is not read again (see _asset_free_text)
+                if fname not in read or fname in _FREE_TEXT_FIELDS
+            ] + [(fname, OTHER_COLUMN_WEIGHT) for fname in others]
+            for fname, weight in texts:
                 for text in fields.get(fname):
                     ref = EvidenceRef(kind, "grammar:free-text", text[:80], fname, text[:200], sha)
                     obs.facts.extend(self.resolver.text_model_facts(text, weight, ref))
-            others = self._asset_other_columns(fields, read)
-            for fname in others:
-                for text in fields.get(fname):
-                    ref = EvidenceRef(kind, "grammar:free-text", text[:80], fname, text[:200], sha)
-                    obs.facts.extend(self.resolver.text_model_facts(text, OTHER_COLUMN_WEIGHT, ref))
             stage[0] = "register names"
             observe_asset_names(
                 self, fields, obs, sha, tuple(f for f in others if f not in ASSET_NAME_FIELDS)
