@@ -372,6 +372,7 @@ _NAME_FIELDS = frozenset(
         "scope.name",
         "gen.name",
         "gen.model",
+        "gen.device_type",
         "gen.hardware",
         "o",
         "issuer_o",
