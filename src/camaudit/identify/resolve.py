@@ -123,7 +123,8 @@ class Resolver:
         if " " in text:
             spaced = self.spaced_model(text)
             if spaced is not None:
-                yield from self.model_facts(spaced, weight, ref)
+                whole = spaced == " ".join(text.split()).upper()
+                yield from self.model_facts(spaced, weight, ref, as_field=whole)
 
     def spaced_model(self, text: str) -> str | None:
         """The first model name of two or three words in ``text`` (``G4 Bullet``, ``FLEXIDOME IP
