@@ -38,3 +38,16 @@ def test_to_json_of_an_empty_identity_and_awkward_text() -> None:
     odd = Identity(manufacturer='a"b\\c\n\x00\u2028é', notes=["\ud800"[:0] + "tab\t"])
     assert odd.to_json() == json.dumps(odd.to_dict(), ensure_ascii=False)
     assert json.loads(odd.to_json())["manufacturer"] == odd.manufacturer
+
+
+def test_evidence_sha256_is_computed_once_and_follows_replace():
+    import hashlib
+    from dataclasses import replace
+
+    from camaudit.models import Evidence, EvidenceKind
+
+    ev = Evidence(EvidenceKind.HTTP, b"abc")
+    assert ev.sha256 == ev.sha256 == hashlib.sha256(b"abc").hexdigest()
+    other = replace(ev, payload=b"xyz")
+    assert other.sha256 == hashlib.sha256(b"xyz").hexdigest()
+    assert ev == Evidence(EvidenceKind.HTTP, b"abc")

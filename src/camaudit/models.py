@@ -95,10 +95,16 @@ class Evidence:
     source: str | None = None
     #: The reply was longer than a byte cap: ``payload`` holds its first part only.
     truncated: bool = False
+    #: The payload's SHA-256, computed once (not an argument: ``replace`` recomputes it).
+    _sha256: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.payload).hexdigest()
+        found = self._sha256
+        if found is None:
+            found = hashlib.sha256(self.payload).hexdigest()
+            object.__setattr__(self, "_sha256", found)
+        return found
 
     @property
     def text(self) -> str:
