@@ -54,3 +54,20 @@ def test_pattern_device_classes_are_the_identity_device_types():
     from camaudit.models import DeviceType
 
     assert set(get_args(DeviceClass)) == {t.value for t in DeviceType} - {"unknown"}
+
+
+def test_every_pattern_example_resolves_to_its_own_maker(kb):
+    """First match wins across the whole grammar (retyping included): an example that another
+    maker's earlier pattern takes, or a counter-example its own pattern takes after retyping,
+    is a collision to fix."""
+    wrong = []
+    for p in kb.patterns:
+        for ex in p.spec.examples:
+            got = kb.match_model(ex)
+            if got is None or got.spec.manufacturer != p.spec.manufacturer:
+                wrong.append((p.spec.id, ex, got.spec.id if got else None))
+        for ce in p.spec.counter_examples:
+            got = kb.match_model(ce)
+            if got is not None and got.spec.id == p.spec.id:
+                wrong.append((p.spec.id, ce, "counter-example matched"))
+    assert wrong == []
