@@ -77,6 +77,7 @@ class Identifier:
         self._templates: dict[tuple[str, str, tuple[tuple[str, str], ...]], _Template] = {}
         self._first_words: frozenset[str] | None = None
         self._asset_text_fields: tuple[tuple[str, float], ...] | None = None
+        self._asset_free_text_names: frozenset[str] | None = None
         #: Model-grammar facts per free-text value (see content.py).
         self.text_cache: dict[tuple[str, float], tuple[FactTemplate, FactTemplate]] = {}
         self._restriction_cache: dict[
@@ -108,7 +109,9 @@ class Identifier:
         not the columns read as free text already, not places, people, serials or dates (the
         register spellings' ``ignore_columns``), nor what an importer kept as written."""
         ignore = self.kb.register_ignore_columns
-        done = {f for f, _w in self._asset_free_text()}
+        done = self._asset_free_text_names
+        if done is None:
+            done = self._asset_free_text_names = frozenset(f for f, _w in self._asset_free_text())
         return tuple(
             name
             for name in fields.names()
