@@ -328,3 +328,18 @@ def test_a_bare_value_filed_as_a_banner_meets_the_fragment_rules() -> None:
     for kind in (EvidenceKind.HTTP, EvidenceKind.BANNER):
         assert ident.identify([Evidence(kind, b"Hikvision-Webs")]).manufacturer == "Hikvision"
     assert ident.identify([Evidence(EvidenceKind.BANNER, b"nginx/1.18.0")]).manufacturer is None
+
+
+@pytest.mark.parametrize(
+    ("text", "maker"),
+    [
+        ("Intelbras iNVD7032", "Dahua"),  # a label of some Dahua lines, and one of those lines
+        ("recorder iNVD7032 in the plant room", None),  # the code alone, in prose: a guess
+        ("Hikvision iNVD7032", "Hikvision"),  # another maker's name lifts nothing
+    ],
+)
+def test_a_model_whose_label_is_named_reads_at_its_patterns_weight(ident, text, maker):
+    got = ident.identify([Evidence(K.ASSET_ROW, f'{{"description": "{text}"}}'.encode())])
+    assert got.manufacturer == maker
+    lifted = [r for r in got.evidence if r.rule == "grammar:label-named"]
+    assert bool(lifted) == (maker == "Dahua")

@@ -290,7 +290,10 @@ class Identifier:
             return Identity(mac=obs.mac, notes=notes)
         # field -> folded value -> [product of (1 - weight), display value, supporting refs]
         by_field: dict[str, dict[str, list[Any]]] = {}
-        for f in obs.facts:
+        facts = obs.facts
+        if any(f.field == "brand" for f in facts):
+            facts = facts + self.resolver.corroborated(facts)
+        for f in facts:
             per = by_field.get(f.field)
             if per is None:
                 per = by_field[f.field] = {}

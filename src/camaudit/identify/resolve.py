@@ -24,6 +24,9 @@ TEXT_OUI_WEIGHT = 0.35
 MODEL_FIELD_WEIGHT = 0.85
 #: Share of a model pattern's weight its label gets (below a named make column's 0.85).
 GRAMMAR_BRAND_SCALE = 0.8
+#: Rule id citing a model number whose label the evidence also names (see
+#: :meth:`Resolver.corroborated`).
+CORROBORATED_RULE = "grammar:label-named"
 #: Weight of a name the KB does not know, used only as a label.
 UNKNOWN_LABEL_WEIGHT = 0.3
 _DEVICE_TYPES = {t.value for t in DeviceType}
@@ -96,6 +99,39 @@ class Resolver:
             yield Fact("brand", spec.brand, w * GRAMMAR_BRAND_SCALE, gref)
         if spec.device_type:
             yield Fact("device_type", spec.device_type, w, gref)
+
+    def corroborated(self, facts: list[Fact]) -> list[Fact]:
+        """Model numbers whose label the evidence names as well (``Intelbras iNVD7032``, a
+        Lorex make column beside an N843A8): the pattern's shape is then not a coincidence of
+        some other maker's code, so a model read from free text (discounted in
+        :meth:`model_facts`) counts at the pattern's own weight. This also gives the maker of a
+        label that relabels some lines only, for a line the pattern says is the maker's."""
+        out: list[Fact] = []
+        named: set[str] | None = None
+        done: set[str] = set()
+        for f in facts:
+            if f.field != "manufacturer" or f.ref.rule in done:
+                continue
+            spec = self.kb.pattern(f.ref.rule)
+            if spec is None or spec.brand is None or f.weight >= spec.weight:
+                continue
+            if named is None:
+                named = {
+                    g.value.casefold()
+                    for g in facts
+                    if g.field == "brand" and self.kb.pattern(g.ref.rule) is None
+                }
+            if spec.brand.casefold() not in named:
+                continue
+            done.add(spec.id)
+            r = f.ref
+            ref = EvidenceRef(
+                r.kind, CORROBORATED_RULE, f"{spec.brand}: {r.matched}", r.field, r.value, r.sha256
+            )
+            # what lifts the discounted reading to the pattern's weight (noisy-OR)
+            w = 1.0 - (1.0 - spec.weight) / (1.0 - f.weight)
+            out.append(Fact("manufacturer", spec.manufacturer, w, ref))
+        return out
 
     def text_model_facts(self, text: str, weight: float, ref: EvidenceRef) -> Iterator[Fact]:
         """The model number of free text (a register description, a page title, a banner, a

@@ -84,9 +84,11 @@ class KnowledgeBase:
     #: regex, longest first.
     _hyphen_prefix_re: re.Pattern[str] | None = None
     _name_cache: dict[str, NameMatch | None] = field(default_factory=dict)
+    _pattern_by_id: dict[str, ModelPattern] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._index_patterns()
+        self._pattern_by_id = {p.spec.id: p.spec for p in self.patterns}
         for v in self.vendors.values():
             for n in [v.name, *v.aliases, *([v.legal_name] if v.legal_name else [])]:
                 self._names.setdefault(normalise_name(n), NameMatch(v))
@@ -176,6 +178,10 @@ class KnowledgeBase:
                 if found is not None and found.spec.weight >= _RETYPED_MIN_WEIGHT:
                     return found
         return None
+
+    def pattern(self, pattern_id: str) -> ModelPattern | None:
+        """The model-grammar pattern with this id, else None."""
+        return self._pattern_by_id.get(pattern_id)
 
     def rules(self) -> list[tuple[list[str], Rule]]:
         """Every fingerprint rule with the evidence kinds it applies to."""
