@@ -70,7 +70,6 @@ class Spellings:
     ordinary: frozenset[str]
     negations: frozenset[str]
     barriers: frozenset[str]
-    ignore_columns: frozenset[str]
 
 
 def load_spellings(path: Path = SPELLINGS_FILE) -> Spellings:
@@ -92,7 +91,6 @@ def load_spellings(path: Path = SPELLINGS_FILE) -> Spellings:
         ordinary=frozenset(normalise_name(str(n)) for n in raw.get("ordinary_words") or []),
         negations=frozenset(str(n).casefold() for n in raw.get("negations") or []),
         barriers=frozenset(str(n).casefold() for n in raw.get("negation_barriers") or []),
-        ignore_columns=frozenset(str(n).casefold() for n in raw.get("ignore_columns") or []),
     )
 
 
@@ -283,7 +281,7 @@ class RegisterReader:
 
     def _readable(self, key: str) -> bool:
         lk = key.strip().lower()
-        return lk not in self.data.ignore_columns and not key.endswith(AS_WRITTEN)
+        return lk not in self.kb.register_ignore_columns and not key.endswith(AS_WRITTEN)
 
     def _read_model(self, row: dict[str, str], out: dict[str, str], said: list[str]) -> str | None:
         for key, value in row.items():
