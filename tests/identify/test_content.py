@@ -343,3 +343,18 @@ def test_a_model_whose_label_is_named_reads_at_its_patterns_weight(ident, text, 
     assert got.manufacturer == maker
     lifted = [r for r in got.evidence if r.rule == "grammar:label-named"]
     assert bool(lifted) == (maker == "Dahua")
+
+
+@pytest.mark.parametrize(
+    ("server", "maker"),
+    [
+        ("ntopng 5.4.220721 [Debian bullseye/sid [x86_64][Ubuntu 20.04.4 LTS]]", None),
+        ("Linux/4.9 20.04LTS", None),
+        ("LTS NVR web server", "Hikvision"),  # the label, not a qualifier of a number
+    ],
+)
+def test_a_three_capital_name_after_a_number_is_a_qualifier(ident, server, maker):
+    got = ident.identify(
+        [Evidence(K.HTTP, f"HTTP/1.1 200 OK\r\nServer: {server}\r\n\r\n".encode())]
+    )
+    assert got.manufacturer == maker

@@ -86,6 +86,8 @@ def name_template(ident: Identifier, text: str) -> FactTemplate:
             phrase = " ".join(words[i : i + n])
             if len(phrase) < 4 and not (len(phrase) == 3 and phrase.isupper()):
                 continue
+            if len(phrase) == 3 and _after_number(head, phrase):
+                continue
             if ident.kb.resolve(phrase) is None or ordinary_word(ident, phrase):
                 continue
             taken.update(range(i, i + n))
@@ -95,6 +97,12 @@ def name_template(ident: Identifier, text: str) -> FactTemplate:
     if not out:
         out.extend(_subword_names(ident, [w for i, w in enumerate(words) if i not in taken]))
     return tuple(out)
+
+
+def _after_number(text: str, short: str) -> bool:
+    """A three-capital name written right after a number is a qualifier or a unit of it
+    (``Ubuntu 20.04.4 LTS``, ``4 TB``), not a maker."""
+    return re.search(rf"\d\s*{re.escape(short)}\b", text) is not None
 
 
 def ordinary_word(ident: Identifier, phrase: str) -> bool:
