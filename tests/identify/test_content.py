@@ -358,3 +358,10 @@ def test_a_three_capital_name_after_a_number_is_a_qualifier(ident, server, maker
         [Evidence(K.HTTP, f"HTTP/1.1 200 OK\r\nServer: {server}\r\n\r\n".encode())]
     )
     assert got.manufacturer == maker
+
+
+def test_another_company_of_a_makers_first_name_names_no_maker(ident):
+    subject = "CN=iPX3010,OU=I Project,O=Samsung Electronics,L=Suwon,C=KR"
+    assert ident.identify([Evidence(K.BANNER, subject.encode())]).manufacturer is None
+    camera = "CN=SNB-6004,O=Samsung Techwin,C=KR"
+    assert ident.identify([Evidence(K.BANNER, camera.encode())]).manufacturer == "Hanwha Vision"

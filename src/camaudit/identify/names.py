@@ -84,6 +84,9 @@ def name_template(ident: Identifier, text: str) -> FactTemplate:
             if not starts[i] or any(j in taken for j in range(i, i + n)):
                 continue
             phrase = " ".join(words[i : i + n])
+            if n > 1 and normalise_name(phrase) in ident.kb.other_companies:
+                taken.update(range(i, i + n))
+                continue
             if len(phrase) < 4 and not (len(phrase) == 3 and phrase.isupper()):
                 continue
             if len(phrase) == 3 and _after_number(head, phrase):

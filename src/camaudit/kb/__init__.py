@@ -31,6 +31,8 @@ KB_DIR = Path(__file__).resolve().parent
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Most distinct names / model strings remembered per process (lookups are pure).
 _CACHE_SIZE = 100_000
+#: Top-level name lists of vendors.yaml beside its vendors and brands.
+_NAME_LISTS = ("ignored_names", "prose_words", "other_companies")
 
 __all__ = ["KB_DIR", "CompiledPattern", "KnowledgeBase", "NameMatch", "load_kb", "normalise_name"]
 
@@ -74,6 +76,9 @@ class KnowledgeBase:
     #: Register columns never read for a maker or model (places, people, serials): the
     #: ``ignore_columns`` of register_spellings.yaml, lower-cased.
     register_ignore_columns: frozenset[str] = frozenset()
+    #: Companies whose name begins with a CCTV maker's (Samsung Electronics: not Samsung
+    #: Techwin), normalised: free text naming one of them names no maker.
+    other_companies: frozenset[str] = frozenset()
     _names: dict[str, NameMatch] = field(default_factory=dict)
     _ieee: dict[str, NameMatch] = field(default_factory=dict)
 
@@ -268,11 +273,7 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
     raw_vendors = _read_yaml(vendors_path)
     try:
         vf = VendorsFile.model_validate(
-            {
-                k: v
-                for k, v in (raw_vendors or {}).items()
-                if k not in ("ignored_names", "prose_words")
-            }
+            {k: v for k, v in (raw_vendors or {}).items() if k not in _NAME_LISTS}
             if isinstance(raw_vendors, dict)
             else raw_vendors
         )
@@ -285,6 +286,10 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
     prose = frozenset(
         normalise_name(str(n))
         for n in (raw_vendors.get("prose_words") or [] if isinstance(raw_vendors, dict) else [])
+    )
+    others = frozenset(
+        normalise_name(str(n))
+        for n in (raw_vendors.get("other_companies") or [] if isinstance(raw_vendors, dict) else [])
     )
     vendors: dict[str, VendorEntry] = {}
     for v in vf.vendors:
@@ -348,6 +353,7 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
         prose,
         free_text_ignore,
         _register_ignore_columns(directory / "register_spellings.yaml"),
+        others,
     )
 
 
