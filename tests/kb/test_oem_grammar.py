@@ -78,3 +78,12 @@ def test_the_full_ezviz_code_outweighs_the_bare_one(kb):
     bare = kb.match_model("CS-C6N")
     assert full is not None and bare is not None
     assert full.spec.weight >= 0.8 > bare.spec.weight
+
+
+@pytest.mark.parametrize("mac", [b"40:7a:a4", b"40-7A-A4", b"40:7A:A4:C8:92:04", b"407a.a4c8.9204"])
+def test_the_dahua_block_missing_from_the_bundled_registry_is_read(ident, mac):
+    assert ident.identify([Evidence(K.MAC, mac)]).manufacturer == "Dahua"
+
+
+def test_a_neighbouring_block_is_not_dahua(ident):
+    assert ident.identify([Evidence(K.MAC, b"40:7a:a5")]).manufacturer is None
