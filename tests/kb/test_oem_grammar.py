@@ -87,3 +87,18 @@ def test_the_dahua_block_missing_from_the_bundled_registry_is_read(ident, mac):
 
 def test_a_neighbouring_block_is_not_dahua(ident):
     assert ident.identify([Evidence(K.MAC, b"40:7a:a5")]).manufacturer is None
+
+
+@pytest.mark.parametrize(
+    ("row", "maker"),
+    [
+        ("EZVIZ EB3 4G battery camera", "Hikvision"),
+        ("C6N PRO 2K", "Hikvision"),
+        ({"model": "DVR-104G-K1"}, "Hikvision"),
+        ("4-channel DVR-108G-F1 in the shop", "Hikvision"),
+        ({"model": "IPC-B1120HAP-LUF"}, "Hikvision"),
+        ({"model": "C884DA-WA"}, "Dahua"),
+    ],
+)
+def test_more_oem_shapes(ident, row, maker):
+    assert _row(ident, row).manufacturer == maker
