@@ -98,6 +98,10 @@ def test_a_neighbouring_block_is_not_dahua(ident):
         ("4-channel DVR-108G-F1 in the shop", "Hikvision"),
         ({"model": "IPC-B1120HAP-LUF"}, "Hikvision"),
         ({"model": "C884DA-WA"}, "Dahua"),
+        ({"model": "VHD 1120 B G6"}, "Dahua"),
+        ({"model": "DS-2AE4225TI-D"}, "Hikvision"),
+        ("DS-7804HQH-K1 recorder in the rack", "Hikvision"),
+        ({"model": "IDS-7816NX"}, "Hikvision"),
     ],
 )
 def test_more_oem_shapes(ident, row, maker):
