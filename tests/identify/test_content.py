@@ -269,9 +269,12 @@ def test_a_value_that_is_only_a_model_number_names_the_maker_as_a_model_field(id
     # A register line that is just the model (not JSON): read as a model column would be.
     alone = ident.identify([Evidence(K.ASSET_ROW, b"CS-CV248-A0-1C2WFR")])
     assert (alone.manufacturer, alone.brand) == ("Hikvision", "EZVIZ")
-    # The same code among other words stays a free-text hint (below the claim threshold).
+    # Among other words the full EZVIZ code (model, hardware and SKU segments) is sure enough to
+    # name the maker; the bare CS- + short model stays a free-text hint (below the threshold).
     prose = ident.identify([Evidence(K.ASSET_ROW, b"kit with a CS-CV248-A0-1C2WFR, box opened")])
-    assert prose.manufacturer is None
+    assert prose.manufacturer == "Hikvision"
+    short = ident.identify([Evidence(K.ASSET_ROW, b"kit with a CS-C6N, box opened")])
+    assert short.manufacturer is None
 
 
 @pytest.mark.parametrize("mac", [b"bc:ba:c2", b"BC-BA-C2-11-22-33", b"bcbac2112233"])
@@ -333,9 +336,9 @@ def test_a_bare_value_filed_as_a_banner_meets_the_fragment_rules() -> None:
 @pytest.mark.parametrize(
     ("text", "maker"),
     [
-        ("Intelbras iNVD7032", "Dahua"),  # a label of some Dahua lines, and one of those lines
-        ("recorder iNVD7032 in the plant room", None),  # the code alone, in prose: a guess
-        ("Hikvision iNVD7032", "Hikvision"),  # another maker's name lifts nothing
+        ("ENS XVR501H-08-I3 in the plant room", "Dahua"),  # a partial label and its Dahua line
+        ("unit XVR501H-08-I3 in the plant room", None),  # the code alone, in prose: a guess
+        ("Hikvision XVR501H-08-I3", "Hikvision"),  # another maker's name lifts nothing
     ],
 )
 def test_a_model_whose_label_is_named_reads_at_its_patterns_weight(ident, text, maker):
