@@ -52,6 +52,9 @@ def test_new_makers_are_named_in_register_text(ident, text, maker):
         "mercury vapour lamp over the yard",  # 'mercury' is no alias of the Chinese maker
         "elmo sticker on the lobby monitor",
         "dafang street entrance",  # a partial label names no maker by itself
+        "Level one car park camera",  # LevelOne is named only as one word
+        "Air live feed to the guard house",  # AirLive likewise
+        "y cam in the hall",
     ],
 )
 def test_ordinary_words_name_no_new_maker(ident, text):
