@@ -90,3 +90,13 @@ def test_new_registrants_name_their_maker(ident, mac, maker):
 )
 def test_unrelated_registrants_stay_unnamed(ident, mac):
     assert _mac(ident, mac) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mercury vapour lamp over the yard", "ring camera by the gate", "blink of an eye", "elmo doll"],
+)
+def test_register_free_text_reads_ordinary_words_as_words(text):
+    from camaudit.importers.register_reading import default_reader
+
+    assert default_reader().find_maker(text, forgiving=False) is None
