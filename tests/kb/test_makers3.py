@@ -94,7 +94,12 @@ def test_unrelated_registrants_stay_unnamed(ident, mac):
 
 @pytest.mark.parametrize(
     "text",
-    ["mercury vapour lamp over the yard", "ring camera by the gate", "blink of an eye", "elmo doll"],
+    [
+        "mercury vapour lamp over the yard",
+        "ring camera by the gate",
+        "blink of an eye",
+        "elmo doll",
+    ],
 )
 def test_register_free_text_reads_ordinary_words_as_words(text):
     from camaudit.importers.register_reading import default_reader
