@@ -1,4 +1,4 @@
-"""Makers added in round makers3: their names, registrants and guards, through the shipped KB."""
+"""Consumer and smaller camera makers: their names, registrants and guards, through the shipped KB."""
 
 from __future__ import annotations
 
