@@ -1,0 +1,77 @@
+"""Weak evidence classes read by the shipped KB's signals: RTSP reply quirks without a Server
+header, and camera CGI replies whose format or key names, not a maker string, name the maker."""
+
+from __future__ import annotations
+
+import pytest
+
+from camaudit.identify import Identifier
+from camaudit.models import Evidence, EvidenceKind
+
+K = EvidenceKind
+
+
+@pytest.fixture(scope="module")
+def ident() -> Identifier:
+    return Identifier()
+
+
+def _maker(ident: Identifier, kind: EvidenceKind, text: str) -> str | None:
+    return ident.identify([Evidence(kind, text.encode())]).manufacturer
+
+
+@pytest.mark.parametrize(
+    ("transport", "maker"),
+    [
+        ("RTP/AVP/TCP;unicast;interleaved=0-1;ssrc=     D93FF", "Dahua"),
+        (
+            "RTP/AVP/UDP;unicast;client_port=14186;server_port=8052;ssrc= 4317f;mode=play",
+            "Hikvision",
+        ),
+        ("RTP/AVP/TCP;unicast;interleaved=0-1;ssrc=000D93FF", None),
+        ("RTP/AVP/UDP;unicast;client_port=14186;server_port=8052;ssrc=4317f;mode=play", None),
+        ("RTP/AVP/TCP;unicast;interleaved=0-1;ssrc=     d93ff", None),
+    ],
+)
+def test_the_ssrc_padding_of_a_setup_reply(ident, transport, maker):
+    reply = f"RTSP/1.0 200 OK\r\nCSeq: 3\r\nSession: 12345678\r\nTransport: {transport}\r\n\r\n"
+    assert _maker(ident, K.RTSP, reply) == maker
+    assert _maker(ident, K.RTSP, f"Transport: {transport}") == maker
+
+
+def test_a_padded_ssrc_outside_a_transport_header_names_no_maker(ident):
+    assert _maker(ident, K.BANNER, "note: ssrc=     D93FF was logged") is None
+
+
+def test_a_live555_options_reply_names_no_maker(ident):
+    reply = (
+        "RTSP/1.0 200 OK\r\nCSeq: 1\r\nDate: Sat, Aug 12 2023 14:29:34 GMT\r\n"
+        "Public: OPTIONS, DESCRIBE, SETUP, TEARDOWN, PLAY, PAUSE, GET_PARAMETER, SET_PARAMETER\r\n\r\n"
+    )
+    assert _maker(ident, K.RTSP, reply) is None
+
+
+def test_an_instar_cgi_reply(ident):
+    body = 'cmd="getnetattr";\r\ndhcpflag="on";\r\nip="192.0.2.30";\r\nresponse="200";\r\n'
+    assert _maker(ident, K.HTTP, body) == "INSTAR"
+    assert _maker(ident, K.HTTP, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + body) == (
+        "INSTAR"
+    )
+
+
+def test_a_hi3510_var_reply_names_no_maker(ident):
+    # The Hi3510 SDK's `var name="value";` replies are on many white labels' cameras.
+    body = 'var bps_1="2048";\r\nvar fps_1="25";\r\nvar gop_1="50";\r\n'
+    assert _maker(ident, K.HTTP, body) is None
+
+
+def test_a_bosch_rcp_hex_payload(ident):
+    body = "<str>00 80 00 a0 13 32 10 ac 30 01 00 43 00 61 00 6d 00 65</str>"
+    assert _maker(ident, K.HTTP, body) == "Bosch"
+    assert _maker(ident, K.HTTP, "<str>00 80 00</str>") is None
+
+
+def test_a_panasonic_aw_camera_reply_and_path(ident):
+    body = "no,filename,mm/dd/yyyy hh:mm:ss,duration\r\nMP4fileNum=1\r\nMP4fileALLNum=1\r\n"
+    assert _maker(ident, K.HTTP, body) == "Panasonic (i-PRO)"
+    assert _maker(ident, K.BANNER, "GET /cgi-bin/aw_ptz?cmd=%23O&res=1") == "Panasonic (i-PRO)"
