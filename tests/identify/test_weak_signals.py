@@ -75,3 +75,31 @@ def test_a_panasonic_aw_camera_reply_and_path(ident):
     body = "no,filename,mm/dd/yyyy hh:mm:ss,duration\r\nMP4fileNum=1\r\nMP4fileALLNum=1\r\n"
     assert _maker(ident, K.HTTP, body) == "Panasonic (i-PRO)"
     assert _maker(ident, K.BANNER, "GET /cgi-bin/aw_ptz?cmd=%23O&res=1") == "Panasonic (i-PRO)"
+
+
+@pytest.mark.parametrize(
+    ("body", "maker"),
+    [
+        ("WAN_TYPE='1'\n", "ACTi"),
+        ("WAN_TYPE='1'\nWAN_IP='192.0.2.100'\n", "ACTi"),
+        ("ERROR: WAN_TYPE='1'\nOK: WAN_IP='192.0.2.100'\n", "ACTi"),
+        # Vivotek-style getparam replies: lower-case parameter names.
+        ("system_hostname='cam'\nnetwork_ipaddress='192.0.2.4'\n", None),
+        ("IPAddress=192.0.2.1\nSubnetMask=255.255.255.0\n", None),
+    ],
+)
+def test_acti_url_command_replies(ident, body, maker):
+    head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+    assert _maker(ident, K.HTTP, head + body) == maker
+
+
+def test_sercomm_admin_cgi_paths(ident):
+    assert _maker(ident, K.BANNER, "GET /adm/get_group.cgi?group=EVENT HTTP/1.1") == "Sercomm"
+    assert _maker(ident, K.BANNER, "GET /admin/get_group.cgi HTTP/1.1") is None
+
+
+def test_an_h264dvr_rtsp_server_alone_is_only_a_hint(ident):
+    reply = "RTSP/1.0 200 OK\r\nServer: H264DVR 1.0\r\nCseq: 1\r\n\r\n"
+    got = ident.identify([Evidence(K.RTSP, reply.encode())])
+    assert got.manufacturer is None
+    assert any("Xiongmai" in n for n in got.notes)
