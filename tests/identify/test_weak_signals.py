@@ -103,3 +103,15 @@ def test_an_h264dvr_rtsp_server_alone_is_only_a_hint(ident):
     got = ident.identify([Evidence(K.RTSP, reply.encode())])
     assert got.manufacturer is None
     assert any("Xiongmai" in n for n in got.notes)
+
+
+def test_dahua_public_order_adds_to_other_dahua_evidence(ident):
+    public = (
+        "Public: OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, RECORD, PAUSE, TEARDOWN, "
+        "SET_PARAMETER, GET_PARAMETER\r\n"
+    )
+    alone = "RTSP/1.0 200 OK\r\nCSeq: 1\r\n" + public + "\r\n"
+    assert _maker(ident, K.RTSP, alone) is None
+    nmap = "554/tcp open  rtsp\n|_rtsp-methods: " + public.split(": ", 1)[1]
+    got = ident.identify([Evidence(K.BANNER, nmap.encode())])
+    assert any("Dahua" in n for n in got.notes)
