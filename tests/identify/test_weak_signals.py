@@ -115,3 +115,22 @@ def test_dahua_public_order_adds_to_other_dahua_evidence(ident):
     nmap = "554/tcp open  rtsp\n|_rtsp-methods: " + public.split(": ", 1)[1]
     got = ident.identify([Evidence(K.BANNER, nmap.encode())])
     assert any("Dahua" in n for n in got.notes)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # Generic RTSP libraries and white-label stream paths name no maker.
+        "RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: GStreamer RTSP server\r\n"
+        "Public: OPTIONS, DESCRIBE, ANNOUNCE, GET_PARAMETER, PAUSE, PLAY, RECORD, SETUP, "
+        "SET_PARAMETER, TEARDOWN\r\n\r\n",
+        "RTSP/1.0 200 OK\r\nCSeq: 2\r\nContent-Base: rtsp://192.0.2.7/live/ch00_0/\r\n"
+        "Content-Type: application/sdp\r\n\r\nv=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=Session streamed "
+        'by "ch00_0"\r\nt=0 0\r\na=tool:LIVE555 Streaming Media v2013.04.08\r\n'
+        "m=video 0 RTP/AVP 96\r\na=control:trackID=1\r\n",
+        "RTSP/1.0 200 OK\r\nCSeq: 2\r\nContent-Base: rtsp://192.0.2.8:554/onvif1/\r\n\r\n",
+        "RTSP/1.0 200 OK\r\nCSeq: 2\r\nContent-Base: rtsp://192.0.2.9:554/11/\r\n\r\n",
+    ],
+)
+def test_generic_rtsp_stacks_and_paths_name_no_maker(ident, reply):
+    assert _maker(ident, K.RTSP, reply) is None
