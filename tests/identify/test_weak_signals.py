@@ -146,3 +146,38 @@ def test_a_bare_h264_stream_path_is_only_a_hint(ident):
     )
     got = ident.identify([Evidence(K.RTSP, (head + sdp).encode())])
     assert (got.manufacturer, got.brand) == ("Hikvision", "EZVIZ")
+
+
+@pytest.mark.parametrize(
+    ("text", "maker"),
+    [
+        (
+            "RTSP/1.0 200 OK\r\nCSeq: 4\r\nSession: 634214675641;timeout=60\r\n"
+            "Transport: RTP/AVP/TCP;unicast;interleaved=0-1;ssrc=30A98EE7\r\nx-Dynamic-Rate: 1\r\n\r\n",
+            "Dahua",
+        ),
+        # ffmpeg's SETUP request carries `x-Dynamic-Rate: 0`.
+        (
+            "SETUP rtsp://192.0.2.20:554/stream/trackID=0 RTSP/1.0\r\n"
+            "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\nx-Dynamic-Rate: 0\r\nCSeq: 4\r\n"
+            "User-Agent: Lavf58.29.100\r\n\r\n",
+            None,
+        ),
+        # ZLMediaKit and Darwin Streaming Server replies: the QuickTime family's headers.
+        (
+            "RTSP/1.0 200 OK\r\nCSeq: 2\r\nServer: ZLMediaKit-4.0\r\nSession: KPUZ49ejotyD\r\n"
+            "Transport: RTP/AVP/TCP;unicast;interleaved=0-1;ssrc=00000000\r\nx-Dynamic-Rate: 1\r\n"
+            "x-Transport-Options: late-tolerance=1.400000\r\n\r\n",
+            None,
+        ),
+        (
+            "RTSP/1.0 200 OK\r\nServer: DSS/5.0.1.1\r\nCseq: 2\r\nSession: 1234567\r\n"
+            "Transport: RTP/AVP;unicast;client_port=6970-6971;server_port=6970-6971;ssrc=00007029\r\n"
+            "x-Transport-Options: late-tolerance=2.384000\r\nx-Retransmit: our-retransmit\r\n"
+            "x-Dynamic-Rate: 1\r\n\r\n",
+            None,
+        ),
+    ],
+)
+def test_x_dynamic_rate_names_dahua_only_in_its_own_replies(ident, text, maker):
+    assert _maker(ident, K.RTSP, text) == maker
