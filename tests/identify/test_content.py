@@ -368,3 +368,47 @@ def test_another_company_of_a_makers_first_name_names_no_maker(ident):
     assert ident.identify([Evidence(K.BANNER, subject.encode())]).manufacturer is None
     camera = "CN=SNB-6004,O=Samsung Techwin,C=KR"
     assert ident.identify([Evidence(K.BANNER, camera.encode())]).manufacturer == "Hanwha Vision"
+
+
+def _probe_match(address: str, relates: str = "uuid:00493664-80b2-4b4f-9b56-745333c153ca") -> bytes:
+    return (
+        '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
+        'xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" '
+        'xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery"><s:Header>'
+        f"<a:RelatesTo>{relates}</a:RelatesTo></s:Header><s:Body><d:ProbeMatches><d:ProbeMatch>"
+        f"<a:EndpointReference><a:Address>{address}</a:Address></a:EndpointReference>"
+        "<d:Types>dn:NetworkVideoTransmitter</d:Types>"
+        "<d:Scopes>onvif://www.onvif.org/type/video_encoder</d:Scopes>"
+        "</d:ProbeMatch></d:ProbeMatches></s:Body></s:Envelope>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("address", "relates", "maker"),
+    [
+        # a time-based UUID: its node field is the device's MAC (a Hikvision block)
+        ("urn:uuid:c8e1a7d2-1dd1-11b2-8a2c-b4a3820fd92d", None, "Hikvision"),
+        ("uuid:B926EB6A-CB4B-54DB-3130-B4A3820FD92D", None, "Hikvision"),  # vendor-built
+        ("urn:uuid:c8e1a7d2-1dd1-41b2-8a2c-b4a3820fd92d", None, None),  # random: no address
+        ("urn:uuid:c8e1a7d2-1dd1-11b2-8a2c-b5a3820fd92d", None, None),  # multicast bit: not a MAC
+        # the client's UUID the reply answers is not the device's
+        (
+            "urn:uuid:c8e1a7d2-1dd1-41b2-8a2c-000000000001",
+            "uuid:c8e1a7d2-1dd1-11b2-8a2c-b4a3820fd92d",
+            None,
+        ),
+    ],
+)
+def test_the_mac_in_a_devices_own_uuid(ident, address, relates, maker):
+    payload = _probe_match(address, *([relates] if relates else []))
+    got = ident.identify([Evidence(K.WSD_PROBEMATCH, payload)])
+    assert got.manufacturer == maker
+    assert any(r.field == "uuid" for r in got.evidence) == (maker is not None)
+
+
+def test_the_mac_in_an_ssdp_replys_device_uuid(ident):
+    reply = (
+        "HTTP/1.1 200 OK\r\nST: upnp:rootdevice\r\n"
+        "USN: uuid:c8e1a7d2-1dd1-11b2-8a2c-b4a3820fd92d::upnp:rootdevice\r\n\r\n"
+    )
+    assert ident.identify([Evidence(K.HTTP, reply.encode())]).manufacturer == "Hikvision"

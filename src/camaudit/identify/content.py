@@ -141,6 +141,8 @@ def observe_content(
         _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "")
         _free_text(ident, obs, [fields], kind, sha, seen)
         _realm_macs(ident, obs, fields, kind, sha, set())
+        if "uuid:" in text or "UUID:" in text:
+            _uuid_macs(ident, obs, text, kind, sha)
         return
     every = [fields]
     covered = set(_COVERS.get(declared, ()))
@@ -177,6 +179,8 @@ def observe_content(
     _free_text(ident, obs, every, kind, sha, seen)
     body = text if declared not in _MESSAGES else _after_head(text)
     _macs(ident, obs, fields, body, kind, sha)
+    if "uuid:" in text or "UUID:" in text:
+        _uuid_macs(ident, obs, text, kind, sha)
     done: set[str] = set()
     for f in every:  # the realms of the sniffed kinds too (an RTSP 401 filed as a banner)
         _realm_macs(ident, obs, f, kind, sha, done)
@@ -405,6 +409,34 @@ def _realm_macs(
             mac = ":".join(realm[i : i + 2] for i in range(0, 12, 2)).lower()
             facts = ident.resolver.mac_facts(mac, kind, sha, [], REALM_MAC_WEIGHT, "realm")
             obs.facts.extend(facts)
+
+
+#: A UUID naming the device (an ONVIF endpoint address, a UPnP UDN/USN): version digit and the
+#: node field, which firmware fills with the device's MAC. The client's UUID a reply relates to
+#: (WS-Discovery ``RelatesTo``) is not the device's.
+_UUID = re.compile(
+    r"(?i)(RelatesTo>\s*)?\buuid:[0-9a-f]{8}-[0-9a-f]{4}-([0-9a-f])[0-9a-f]{3}-[0-9a-f]{4}-"
+    r"([0-9a-f]{12})\b"
+)
+#: Weight of the OUI in such a UUID's node (the device's own address, as in a MAC realm).
+UUID_MAC_WEIGHT = REALM_MAC_WEIGHT
+
+
+def _uuid_macs(ident: Identifier, obs: Observation, text: str, kind: str, sha: str | None) -> None:
+    """The MAC in the node field of the device's own UUIDs (``uuid:B926EB6A-CB4B-54DB-3130-
+    0023CDE05FA7``): random (version 4) UUIDs and multicast-bit nodes carry no address."""
+    found: set[str] = set(obs.macs) | set(obs.content_macs)
+    for m in _UUID.finditer(text[:16384]):
+        node = m.group(3).lower()
+        if m.group(1) or m.group(2) == "4" or int(node[:2], 16) & 1 or len(set(node)) == 1:
+            continue
+        mac = ":".join(node[i : i + 2] for i in range(0, 12, 2))
+        if mac in found:
+            continue
+        found.add(mac)
+        obs.facts.extend(ident.resolver.mac_facts(mac, kind, sha, [], UUID_MAC_WEIGHT, "uuid"))
+        if len(found) > 8:
+            break
 
 
 def _macs(
