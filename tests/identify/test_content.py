@@ -412,3 +412,8 @@ def test_the_mac_in_an_ssdp_replys_device_uuid(ident):
         "USN: uuid:c8e1a7d2-1dd1-11b2-8a2c-b4a3820fd92d::upnp:rootdevice\r\n\r\n"
     )
     assert ident.identify([Evidence(K.HTTP, reply.encode())]).manufacturer == "Hikvision"
+
+
+def test_a_mac_of_the_company_that_runs_imou_names_dahua(ident):
+    got = ident.identify([Evidence(K.MAC, b"a8:31:62:11:22:33")])
+    assert (got.manufacturer, got.brand) == ("Dahua", "Imou")
