@@ -417,3 +417,17 @@ def test_the_mac_in_an_ssdp_replys_device_uuid(ident):
 def test_a_mac_of_the_company_that_runs_imou_names_dahua(ident):
     got = ident.identify([Evidence(K.MAC, b"a8:31:62:11:22:33")])
     assert (got.manufacturer, got.brand) == ("Dahua", "Imou")
+
+
+@pytest.mark.parametrize(
+    ("text", "maker"),
+    [
+        ("ASC 1204B-S", "Dahua"),  # Dahua's ASC1204B-S with its prefix written apart
+        ("Door controller ASC 1204B-S in the lobby", "Dahua"),
+        ("Room ASC 12 on floor 3", None),  # not a code of the pattern's shape
+        ("ABC 1204B-S", None),  # no pattern reads the joined form
+    ],
+)
+def test_a_code_whose_prefix_is_written_apart(ident, text, maker):
+    got = ident.identify([Evidence(K.ASSET_ROW, f'{{"description": "{text}"}}'.encode())])
+    assert got.manufacturer == maker

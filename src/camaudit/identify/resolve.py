@@ -38,6 +38,9 @@ _WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/.+]{0,40}")
 #: A model name of several words is read from free text only with a pattern this sure of its
 #: maker (weak retail names such as ``Duo 2`` or ``Cue 2E`` stay unread in prose).
 SPACED_MODEL_MIN_WEIGHT = 0.6
+#: ... and one whose prefix is written apart from its code, only with a pattern this sure (as
+#: for a dropped hyphen, see KnowledgeBase._retyped).
+JOINED_PREFIX_MIN_WEIGHT = 0.7
 
 
 class Resolver:
@@ -185,6 +188,30 @@ class Resolver:
                     and not self.kb.is_free_text_ignored(name)
                 ):
                     return name
+                if n == 2 and pattern is None:
+                    joined = self._joined_prefix(window)
+                    if joined is not None:
+                        return joined
+        return None
+
+    def _joined_prefix(self, window: list[str]) -> str | None:
+        """A code whose letter prefix is written apart (``ASC 1204B-S``, ``NVR 2104HS-S2``):
+        a prefix of two to five capitals, then a word starting with a digit, read joined or
+        hyphenated by a pattern sure of its shape."""
+        prefix, code = window
+        if not (2 <= len(prefix) <= 5 and prefix.isalpha() and prefix.isupper()):
+            return None
+        if not code[:1].isdigit():
+            return None
+        for name in (f"{prefix}{code}".upper(), f"{prefix}-{code}".upper()):
+            name = name.rstrip("./-")
+            pattern = self.kb.match_model(name, retype=False)
+            if (
+                pattern is not None
+                and pattern.spec.weight >= JOINED_PREFIX_MIN_WEIGHT
+                and not self.kb.is_free_text_ignored(name)
+            ):
+                return name
         return None
 
     def set_facts(
