@@ -431,3 +431,16 @@ def test_a_mac_of_the_company_that_runs_imou_names_dahua(ident):
 def test_a_code_whose_prefix_is_written_apart(ident, text, maker):
     got = ident.identify([Evidence(K.ASSET_ROW, f'{{"description": "{text}"}}'.encode())])
     assert got.manufacturer == maker
+
+
+@pytest.mark.parametrize(
+    ("text", "maker"),
+    [
+        ("4MP ColorVu Fixed Turret", "Hikvision"),
+        ("WizSense 2MP bullet", "Dahua"),
+        ("Sarix Pro 3 Series IP camera", "Pelco"),
+    ],
+)
+def test_a_makers_own_product_line_names_it(ident, text, maker):
+    got = ident.identify([Evidence(K.ASSET_ROW, f'{{"description": "{text}"}}'.encode())])
+    assert got.manufacturer == maker
