@@ -444,3 +444,23 @@ def test_a_code_whose_prefix_is_written_apart(ident, text, maker):
 def test_a_makers_own_product_line_names_it(ident, text, maker):
     got = ident.identify([Evidence(K.ASSET_ROW, f'{{"description": "{text}"}}'.encode())])
     assert got.manufacturer == maker
+
+
+@pytest.mark.parametrize(
+    ("title", "maker"),
+    [
+        ("Supported cameras: Hikvision, Dahua, Axis, Uniview", None),  # a list
+        ("Lorex by Dahua", "Dahua"),  # a label and its maker: one maker
+        ("HIKVISION", "Hikvision"),
+    ],
+)
+def test_a_value_naming_several_makers_is_a_list(ident, title, maker):
+    page = f"HTTP/1.1 200 OK\r\nServer: nginx\r\n\r\n<html><title>{title}</title></html>"
+    got = ident.identify([Evidence(K.HTTP, page.encode())])
+    assert got.manufacturer == maker
+    assert any("read as a list" in n for n in got.notes) == (maker is None)
+
+
+def test_a_register_row_about_two_makers_names_neither(ident):
+    row = b'{"description": "Hikvision NVR recording Axis cameras"}'
+    assert ident.identify([Evidence(K.ASSET_ROW, row)]).manufacturer is None

@@ -41,6 +41,16 @@ def test_bad_regex_is_named(tmp_path):
         load_kb_from(kb_dir)
 
 
+def test_an_alias_split_at_a_comma_is_refused(tmp_path):
+    kb_dir = _copy(tmp_path)
+    p = kb_dir / "vendors.yaml"
+    p.write_text(
+        p.read_text().replace("aliases: [dahua]", "aliases: [dahua, dahua technology co., ltd.]")
+    )
+    with pytest.raises(KnowledgeBaseError, match=r"alias 'ltd\.' is only a company form"):
+        load_kb_from(kb_dir)
+
+
 def test_failing_example_is_reported(tmp_path):
     kb_dir = _copy(tmp_path)
     p = kb_dir / "fingerprints" / "http.yaml"

@@ -16,7 +16,7 @@ from camaudit.identify.extract import Fields, extract
 from camaudit.identify.extract.text import normalise_mac
 from camaudit.identify.extract.unwrap import Presented, presented
 from camaudit.identify.facts import Fact, FactTemplate
-from camaudit.identify.names import ASSET_NAME_FIELDS, observe_asset_names
+from camaudit.identify.names import ASSET_NAME_FIELDS, observe_asset_names, without_lists
 from camaudit.identify.oui import OuiIndex, load_oui_index
 from camaudit.identify.resolve import Resolver
 from camaudit.identify.rules import RuleHit, RuleIndex
@@ -290,7 +290,7 @@ class Identifier:
             return Identity(mac=obs.mac, notes=notes)
         # field -> folded value -> [product of (1 - weight), display value, supporting refs]
         by_field: dict[str, dict[str, list[Any]]] = {}
-        facts = obs.facts
+        facts, listed = without_lists(self, obs.facts)
         if any(f.field == "brand" for f in facts):
             facts = facts + self.resolver.corroborated(facts)
         for f in facts:
@@ -306,6 +306,7 @@ class Identifier:
                 g[0] *= 1.0 - w
                 g[2].append(f.ref)
         notes = list(dict.fromkeys(obs.notes)) if obs.notes else []
+        notes.extend(listed)
         ident = Identity(mac=obs.mac)
         refs: list[EvidenceRef] = []
         for fname, per in by_field.items():

@@ -161,3 +161,49 @@ def observe_asset_names(
                 weight = w / NAME_WEIGHT * ASSET_NAME_WEIGHT
                 ref = EvidenceRef("asset_row", rule, matched, fname, text[:200], sha)
                 obs.facts.append(Fact(field, value, weight, ref))
+
+
+_NAME_EDGES = " -:()[]/,;|\"'"
+
+
+def _by_name(ident: Identifier, ref: EvidenceRef) -> bool:
+    """A fact that rests on a maker or label name written in the text (not a model number, a
+    MAC or a format)."""
+    if ref.rule == "names:free-text":
+        return True
+    if ident.kb.pattern(ref.rule) is not None or ref.rule.startswith(("oui:", "grammar:")):
+        return False
+    matched = ref.matched.strip(_NAME_EDGES)
+    return bool(matched) and ident.kb.resolve(matched) is not None
+
+
+def without_lists(ident: Identifier, facts: list[Fact]) -> tuple[list[Fact], list[str]]:
+    """``facts`` minus the maker names of any one text value that names two makers or more
+    ("Supported cameras: Hikvision, Dahua, Axis", a VMS's brand list, "Hikvision NVR with Axis
+    cameras"): such a value is a list, not this device's maker. Labels of one maker ("Lorex by
+    Dahua", "LTS (Hikvision OEM)") name one maker and stay. Returns the kept facts and notes."""
+    if len({f.value for f in facts if f.field == "manufacturer"}) < 2:
+        return facts, []
+    makers: dict[tuple[str | None, str, str], set[str]] = {}
+    for f in facts:
+        if f.field == "manufacturer" and _by_name(ident, f.ref):
+            key = (f.ref.sha256, f.ref.field, f.ref.value)
+            makers.setdefault(key, set()).add(f.value)
+    lists = {k: v for k, v in makers.items() if len(v) > 1}
+    if not lists:
+        return facts, []
+    kept = [
+        f
+        for f in facts
+        if not (
+            f.field in ("manufacturer", "brand")
+            and (f.ref.sha256, f.ref.field, f.ref.value) in lists
+            and _by_name(ident, f.ref)
+        )
+    ]
+    notes = [
+        f"{field or 'text'} {value[:60]!r} names several makers ({', '.join(sorted(names))}): "
+        "read as a list, not as this device's maker"
+        for (_sha, field, value), names in lists.items()
+    ]
+    return kept, notes

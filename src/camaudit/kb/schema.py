@@ -37,6 +37,38 @@ def _check_optional_regex(value: str | None) -> str | None:
     return None if value is None else _check_regex(value)
 
 
+#: Company-form words that are never a name on their own: an alias of only these is a list
+#: item split at the comma of "X Co., Ltd." in a YAML flow list (quote such names).
+_COMPANY_FORMS = frozenset(
+    {
+        "ltd",
+        "ltd.",
+        "inc",
+        "inc.",
+        "co",
+        "co.",
+        "llc",
+        "corp",
+        "corp.",
+        "gmbh",
+        "limited",
+        "s.a.",
+        "b.v.",
+        "ag",
+    }
+)
+
+
+def _check_aliases(value: list[str]) -> list[str]:
+    for alias in value:
+        if alias.strip().casefold() in _COMPANY_FORMS:
+            raise ValueError(
+                f"alias {alias!r} is only a company form: quote names with a comma "
+                '("X Co., Ltd.") in a YAML list'
+            )
+    return value
+
+
 class VendorEntry(_Strict):
     name: str
     legal_name: str | None = None
@@ -47,6 +79,8 @@ class VendorEntry(_Strict):
     generic: bool = False
     note: str | None = None
     source: str
+
+    _v_aliases = field_validator("aliases")(_check_aliases)
 
 
 class BrandEntry(_Strict):
@@ -59,6 +93,8 @@ class BrandEntry(_Strict):
     ieee: list[str] = Field(default_factory=list)
     note: str | None = None
     source: str
+
+    _v_aliases = field_validator("aliases")(_check_aliases)
 
 
 class VendorsFile(_Strict):
