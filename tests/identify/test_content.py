@@ -464,3 +464,9 @@ def test_a_value_naming_several_makers_is_a_list(ident, title, maker):
 def test_a_register_row_about_two_makers_names_neither(ident):
     row = b'{"description": "Hikvision NVR recording Axis cameras"}'
     assert ident.identify([Evidence(K.ASSET_ROW, row)]).manufacturer is None
+
+
+def test_a_generation_word_is_not_a_label(ident):
+    page = b"HTTP/1.1 200 OK\r\n\r\n<title>PCIe Gen4 NVMe SSD</title>"
+    got = ident.identify([Evidence(K.HTTP, page)])
+    assert (got.manufacturer, got.brand) == (None, None)
