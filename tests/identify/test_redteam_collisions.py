@@ -1,0 +1,74 @@
+"""Other makers' strings that collided with restricted-family patterns (found by red-teaming the
+KB on public non-Hikvision/Dahua data: netbox-community/devicetype-library, nmap-service-probes,
+OpenSSL cipher and IKE names): however the evidence carries them, no restricted claim."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from camaudit.identify import Identifier
+from camaudit.models import Evidence, EvidenceKind
+
+RESTRICTED = {"hikvision", "dahua"}
+
+
+@pytest.fixture(scope="module")
+def ident() -> Identifier:
+    return Identifier()
+
+
+def _wrapped(text: str, maker: str = "") -> list[Evidence]:
+    onvif = (
+        f"<tds:GetDeviceInformationResponse><tds:Manufacturer>{maker}</tds:Manufacturer>"
+        f"<tds:Model>{text}</tds:Model></tds:GetDeviceInformationResponse>"
+    )
+    rows = [{"model": text}, {"description": f"{maker} {text}".strip()}]
+    if maker:
+        rows.append({"make": maker, "model": text})
+    return [
+        *(Evidence(EvidenceKind.ASSET_ROW, json.dumps(r).encode()) for r in rows),
+        Evidence(EvidenceKind.HTTP, f"HTTP/1.1 200 OK\r\nServer: {text}\r\n\r\n".encode()),
+        Evidence(EvidenceKind.BANNER, f"220 {text} FTP server ready.\r\n".encode()),
+        Evidence(EvidenceKind.TLS, f"CN={text},O={maker or 'Example'}".encode()),
+        Evidence(EvidenceKind.ONVIF_DEVINFO, onvif.encode()),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "maker"),
+    [
+        ("C887VA-K9", "Cisco"),  # ISR 800 router part numbers (Lorex C-series shape)
+        ("C897VA-K9", "Cisco"),
+        ("IDS-Server httpd", ""),  # nmap-service-probes product (Hikvision iDS- shape)
+        ("DS-Lite", ""),
+        ("DH-RSA-AES256-SHA", ""),  # OpenSSL cipher names (Dahua DH- shape)
+        ("DH-DSS-AES128-GCM-SHA256", ""),
+        ("DH-Group14", ""),  # a Diffie-Hellman group in VPN settings
+        ("dh-group2", ""),
+        ("IP4M-Series", ""),
+    ],
+)
+def test_no_restricted_claim(ident: Identifier, text: str, maker: str) -> None:
+    for ev in _wrapped(text, maker):
+        result = ident.identify([ev])
+        named = {str(result.manufacturer).lower(), str(result.brand).lower()}
+        assert not named & RESTRICTED, (ev.kind, text, result.manufacturer, result.brand)
+
+
+@pytest.mark.parametrize(
+    ("model", "maker"),
+    [
+        ("DH-IPC", "Dahua"),
+        ("DH-PFS-L8", "Dahua"),
+        ("IP4M-1041B", "Dahua"),
+        ("IP5M-T1179EW", "Dahua"),
+        ("C883DA", "Dahua"),
+        ("DS-TCG405", "Hikvision"),
+        ("iDS-2CD7146G0-IZS", "Hikvision"),
+    ],
+)
+def test_codes_still_read(ident: Identifier, model: str, maker: str) -> None:
+    row = Evidence(EvidenceKind.ASSET_ROW, json.dumps({"model": model}).encode())
+    assert ident.identify([row]).manufacturer == maker
