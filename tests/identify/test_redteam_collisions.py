@@ -58,6 +58,34 @@ def test_no_restricted_claim(ident: Identifier, text: str, maker: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "MariaDB LTS alternate version format",  # rapid7/recog fingerprint descriptions
+        "Ubuntu Server LTS",
+        "Jenkins LTS",
+        "Linux kernel LTS 5.15",
+        "PCIe Gen4 NVMe SSD",  # a generation, not the GenIV label
+        "Dell PowerEdge R740 Gen4 riser",
+    ],
+)
+def test_no_label_from_qualifier_words(ident: Identifier, text: str) -> None:
+    for ev in (
+        Evidence(EvidenceKind.ASSET_ROW, json.dumps({"description": text}).encode()),
+        Evidence(EvidenceKind.BANNER, text.encode()),
+        Evidence(EvidenceKind.HTTP, f"HTTP/1.1 200 OK\r\n\r\n<title>{text}</title>".encode()),
+    ):
+        result = ident.identify([ev])
+        assert (result.manufacturer, result.brand) == (None, None), (ev.kind, text)
+
+
+@pytest.mark.parametrize("text", ["LTS Platinum NVR", "4MP dome - LTS", "LTS"])
+def test_lts_label_still_read(ident: Identifier, text: str) -> None:
+    row = Evidence(EvidenceKind.ASSET_ROW, json.dumps({"description": text}).encode())
+    result = ident.identify([row])
+    assert (result.manufacturer, result.brand) == ("Hikvision", "LTS")
+
+
+@pytest.mark.parametrize(
     ("model", "maker"),
     [
         ("DH-IPC", "Dahua"),
