@@ -100,3 +100,14 @@ def test_lts_label_still_read(ident: Identifier, text: str) -> None:
 def test_codes_still_read(ident: Identifier, model: str, maker: str) -> None:
     row = Evidence(EvidenceKind.ASSET_ROW, json.dumps({"model": model}).encode())
     assert ident.identify([row]).manufacturer == maker
+
+
+def test_interlogix_alone_is_not_hikvision_but_truvision_is(ident: Identifier) -> None:
+    def row(text: str) -> Evidence:
+        return Evidence(EvidenceKind.ASSET_ROW, json.dumps({"description": text}).encode())
+
+    panel = ident.identify([row("Interlogix NetworX NX-8 alarm panel")])
+    assert (panel.manufacturer, panel.brand) == (None, "Interlogix")
+    make = Evidence(EvidenceKind.ASSET_ROW, json.dumps({"make": "Interlogix TruVision"}).encode())
+    assert ident.identify([make]).manufacturer == "Hikvision"
+    assert ident.identify([row("TruVision TVN 22 recorder")]).manufacturer == "Hikvision"
