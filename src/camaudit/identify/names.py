@@ -79,6 +79,7 @@ def name_template(ident: Identifier, text: str) -> FactTemplate:
     if not any(starts):
         return tuple(_subword_names(ident, words))
     taken: set[int] = set()
+    qualifiers = ident.kb.qualifier_words
     for n in (3, 2, 1):
         for i in range(len(words) - n + 1):
             if not starts[i] or any(j in taken for j in range(i, i + n)):
@@ -90,6 +91,8 @@ def name_template(ident: Identifier, text: str) -> FactTemplate:
             if len(phrase) < 4 and not (len(phrase) == 3 and phrase.isupper()):
                 continue
             if len(phrase) == 3 and _after_number(head, phrase):
+                continue
+            if n == 1 and _after_word(head, phrase) and normalise_name(phrase) in qualifiers:
                 continue
             if ident.kb.resolve(phrase) is None or ordinary_word(ident, phrase):
                 continue
@@ -106,6 +109,12 @@ def _after_number(text: str, short: str) -> bool:
     """A three-capital name written right after a number is a qualifier or a unit of it
     (``Ubuntu 20.04.4 LTS``, ``4 TB``), not a maker."""
     return re.search(rf"\d\s*{re.escape(short)}\b", text) is not None
+
+
+def _after_word(text: str, name: str) -> bool:
+    """``name`` written right after another word or number, a space apart (``Jenkins LTS``):
+    the place of a qualifier of that word, not of a maker's name."""
+    return re.search(rf"[\w.)+]\s+{re.escape(name)}\b", text) is not None
 
 
 def ordinary_word(ident: Identifier, phrase: str) -> bool:

@@ -32,7 +32,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Most distinct names / model strings remembered per process (lookups are pure).
 _CACHE_SIZE = 100_000
 #: Top-level name lists of vendors.yaml beside its vendors and brands.
-_NAME_LISTS = ("ignored_names", "prose_words", "other_companies")
+_NAME_LISTS = ("ignored_names", "prose_words", "other_companies", "qualifier_words")
 
 __all__ = ["KB_DIR", "CompiledPattern", "KnowledgeBase", "NameMatch", "load_kb", "normalise_name"]
 
@@ -79,6 +79,10 @@ class KnowledgeBase:
     #: Companies whose name begins with a CCTV maker's (Samsung Electronics: not Samsung
     #: Techwin), normalised: free text naming one of them names no maker.
     other_companies: frozenset[str] = frozenset()
+    #: Maker names that are also a qualifier written after a product name or version (``LTS``,
+    #: Long Term Support: "Ubuntu 22.04 LTS", "Jenkins LTS"), normalised: free text names such a
+    #: maker only as its first word or after a separator, never right after another word.
+    qualifier_words: frozenset[str] = frozenset()
     _names: dict[str, NameMatch] = field(default_factory=dict)
     _ieee: dict[str, NameMatch] = field(default_factory=dict)
 
@@ -291,6 +295,10 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
         normalise_name(str(n))
         for n in (raw_vendors.get("other_companies") or [] if isinstance(raw_vendors, dict) else [])
     )
+    qualifiers = frozenset(
+        normalise_name(str(n))
+        for n in (raw_vendors.get("qualifier_words") or [] if isinstance(raw_vendors, dict) else [])
+    )
     vendors: dict[str, VendorEntry] = {}
     for v in vf.vendors:
         if v.name in vendors:
@@ -354,6 +362,7 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
         free_text_ignore,
         _register_ignore_columns(directory / "register_spellings.yaml"),
         others,
+        qualifiers,
     )
 
 
