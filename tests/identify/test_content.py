@@ -470,3 +470,16 @@ def test_a_generation_word_is_not_a_label(ident):
     page = b"HTTP/1.1 200 OK\r\n\r\n<title>PCIe Gen4 NVMe SSD</title>"
     got = ident.identify([Evidence(K.HTTP, page)])
     assert (got.manufacturer, got.brand) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "maker"),
+    [
+        ("Samsung SSD 870 EVO 1TB", None),  # Samsung Electronics' kit: the label only
+        ("samsung SNO-5080R", "Hanwha Vision"),  # the Samsung Techwin line
+        ("Samsung Techwin DVR", "Hanwha Vision"),
+    ],
+)
+def test_samsung_alone_is_a_label_its_techwin_line_is_hanwha(ident, text, maker):
+    got = ident.identify([Evidence(K.ASSET_ROW, f'{{"description": "{text}"}}'.encode())])
+    assert got.manufacturer == maker
