@@ -283,22 +283,7 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
         )
     except ValidationError as exc:
         raise KnowledgeBaseError(_validation_message(vendors_path, exc, raw_vendors)) from None
-    ignored = frozenset(
-        normalise_name(str(n))
-        for n in (raw_vendors.get("ignored_names") or [] if isinstance(raw_vendors, dict) else [])
-    )
-    prose = frozenset(
-        normalise_name(str(n))
-        for n in (raw_vendors.get("prose_words") or [] if isinstance(raw_vendors, dict) else [])
-    )
-    others = frozenset(
-        normalise_name(str(n))
-        for n in (raw_vendors.get("other_companies") or [] if isinstance(raw_vendors, dict) else [])
-    )
-    qualifiers = frozenset(
-        normalise_name(str(n))
-        for n in (raw_vendors.get("qualifier_words") or [] if isinstance(raw_vendors, dict) else [])
-    )
+    ignored, prose, others, qualifiers = (_name_list(raw_vendors, key) for key in _NAME_LISTS)
     vendors: dict[str, VendorEntry] = {}
     for v in vf.vendors:
         if v.name in vendors:
@@ -364,6 +349,12 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
         others,
         qualifiers,
     )
+
+
+def _name_list(raw: object, key: str) -> frozenset[str]:
+    """One of vendors.yaml's top-level name lists, normalised (empty when absent)."""
+    names = raw.get(key) if isinstance(raw, dict) else None
+    return frozenset(normalise_name(str(n)) for n in names or [])
 
 
 def _register_ignore_columns(path: Path) -> frozenset[str]:
