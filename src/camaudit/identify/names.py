@@ -191,14 +191,18 @@ def without_lists(ident: Identifier, facts: list[Fact]) -> tuple[list[Fact], lis
     ("Supported cameras: Hikvision, Dahua, Axis", a VMS's brand list, "Hikvision NVR with Axis
     cameras"): such a value is a list, not this device's maker. Labels of one maker ("Lorex by
     Dahua", "LTS (Hikvision OEM)") name one maker and stay. Returns the kept facts and notes."""
-    if len({f.value for f in facts if f.field == "manufacturer"}) < 2:
-        return facts, []
-    makers: dict[tuple[str | None, str, str], set[str]] = {}
+    # makers per text value first (cheap); names are checked only where a value has several
+    per_value: dict[tuple[str | None, str, str], dict[str, list[Fact]]] = {}
     for f in facts:
-        if f.field == "manufacturer" and _by_name(ident, f.ref):
+        if f.field == "manufacturer":
             key = (f.ref.sha256, f.ref.field, f.ref.value)
-            makers.setdefault(key, set()).add(f.value)
-    lists = {k: v for k, v in makers.items() if len(v) > 1}
+            per_value.setdefault(key, {}).setdefault(f.value, []).append(f)
+    lists: dict[tuple[str | None, str, str], set[str]] = {}
+    for key, by_maker in per_value.items():
+        if len(by_maker) > 1:
+            named = {m for m, fs in by_maker.items() if any(_by_name(ident, f.ref) for f in fs)}
+            if len(named) > 1:
+                lists[key] = named
     if not lists:
         return facts, []
     kept = [
