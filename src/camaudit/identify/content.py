@@ -141,8 +141,7 @@ def observe_content(
         _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "")
         _free_text(ident, obs, [fields], kind, sha, seen)
         _realm_macs(ident, obs, fields, kind, sha, set())
-        if "uuid:" in text or "UUID:" in text:
-            _uuid_macs(ident, obs, text, kind, sha)
+        _uuid_macs(ident, obs, text, kind, sha)
         return
     every = [fields]
     covered = set(_COVERS.get(declared, ()))
@@ -179,8 +178,7 @@ def observe_content(
     _free_text(ident, obs, every, kind, sha, seen)
     body = text if declared not in _MESSAGES else _after_head(text)
     _macs(ident, obs, fields, body, kind, sha)
-    if "uuid:" in text or "UUID:" in text:
-        _uuid_macs(ident, obs, text, kind, sha)
+    _uuid_macs(ident, obs, text, kind, sha)
     done: set[str] = set()
     for f in every:  # the realms of the sniffed kinds too (an RTSP 401 filed as a banner)
         _realm_macs(ident, obs, f, kind, sha, done)
@@ -425,6 +423,8 @@ UUID_MAC_WEIGHT = REALM_MAC_WEIGHT
 def _uuid_macs(ident: Identifier, obs: Observation, text: str, kind: str, sha: str | None) -> None:
     """The MAC in the node field of the device's own UUIDs (``uuid:B926EB6A-CB4B-54DB-3130-
     0023CDE05FA7``): random (version 4) UUIDs and multicast-bit nodes carry no address."""
+    if "uuid:" not in text and "UUID:" not in text:
+        return
     found: set[str] = set(obs.macs) | set(obs.content_macs)
     for m in _UUID.finditer(text[:16384]):
         node = m.group(3).lower()

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from camaudit.identify.facts import Fact
 from camaudit.identify.oui import OuiIndex, is_locally_administered
-from camaudit.kb import KnowledgeBase
+from camaudit.kb import CompiledPattern, KnowledgeBase
 from camaudit.models import DeviceType, EvidenceRef
 
 LINK_SCALE = {"high": 1.0, "medium": 0.8, "low": 0.4}
@@ -182,11 +182,7 @@ class Resolver:
                     continue
                 name = " ".join(window).rstrip("./-").upper()
                 pattern = self.kb.match_model(name, retype=False)
-                if (
-                    pattern is not None
-                    and pattern.spec.weight >= SPACED_MODEL_MIN_WEIGHT
-                    and not self.kb.is_free_text_ignored(name)
-                ):
+                if self._sure(pattern, name, SPACED_MODEL_MIN_WEIGHT):
                     return name
                 if n == 2 and pattern is None:
                     joined = self._joined_prefix(window)
@@ -205,14 +201,18 @@ class Resolver:
             return None
         for name in (f"{prefix}{code}".upper(), f"{prefix}-{code}".upper()):
             name = name.rstrip("./-")
-            pattern = self.kb.match_model(name, retype=False)
-            if (
-                pattern is not None
-                and pattern.spec.weight >= JOINED_PREFIX_MIN_WEIGHT
-                and not self.kb.is_free_text_ignored(name)
-            ):
+            if self._sure(self.kb.match_model(name, retype=False), name, JOINED_PREFIX_MIN_WEIGHT):
                 return name
         return None
+
+    def _sure(self, pattern: CompiledPattern | None, name: str, min_weight: float) -> bool:
+        """Whether ``pattern`` reads ``name`` surely enough for free text (and the name is not a
+        token the KB tells free text to ignore)."""
+        return (
+            pattern is not None
+            and pattern.spec.weight >= min_weight
+            and not self.kb.is_free_text_ignored(name)
+        )
 
     def set_facts(
         self, key: str, value: str, weight: float, ref: EvidenceRef, notes: list[str]
