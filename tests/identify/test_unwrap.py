@@ -96,3 +96,15 @@ def test_unwrapping_never_raises(text: str) -> None:
     unwrap(text)
     embedded(text)
     presented(Evidence(EvidenceKind.BANNER, text.encode("utf-8", "surrogatepass")))
+
+
+def test_a_short_reply_under_a_payload_key_is_read() -> None:
+    # Scanners keep a service's answer under "banner"/"data"/"response" however short.
+    for key in ("banner", "data", "response"):
+        doc = json.dumps({"ip": "192.0.2.7", "port": 554, key: "Dahua Rtsp Server"})
+        assert embedded(doc) == ["Dahua Rtsp Server"], key
+        assert _maker(EvidenceKind.RTSP, doc) == "Dahua", key
+    # Under any other key a one-line value is the document's own field, not a reply.
+    assert embedded(json.dumps({"ip": "192.0.2.7", "note": "Dahua Rtsp Server"})) == []
+    # Too short to be anything.
+    assert embedded(json.dumps({"data": "ok"})) == []

@@ -119,15 +119,43 @@ def unwrap(text: str) -> tuple[str, str] | None:
     return (text, " and ".join(how)) if how else None
 
 
+#: Keys under which scanners and logs keep what a service answered (zgrab2 ``banner``/``body``,
+#: Shodan ``data``, a log's ``response``...): a value there is the reply however short.
+_PAYLOAD_KEYS = frozenset(
+    {
+        "banner",
+        "body",
+        "content",
+        "data",
+        "output",
+        "payload",
+        "raw",
+        "reply",
+        "response",
+        "result",
+        "text",
+    }
+)
+_PAYLOAD_LITERALS = tuple(f'"{k}"' for k in _PAYLOAD_KEYS)
+#: Shortest reply kept under such a key (``MWS 0.01``).
+_MIN_PAYLOAD = 3
+
+
 def embedded(text: str) -> list[str]:
     """Replies kept as JSON string values (a log record, an API's ``response``/``banner``):
-    strings of several lines, markup, or a JSON document encoded again as a string. At most a
-    few, and only from a JSON document."""
+    strings of several lines, markup, a JSON document encoded again as a string, or any
+    one-line value under a payload key (``{"ip": ..., "banner": "Dahua Rtsp Server"}``). At most
+    a few, and only from a JSON document."""
     body = text.strip()
     if (
         body[:1] not in "[{"
         or len(body) > _MAX_TEXT
-        or ("\\n" not in body and "<" not in body and '\\"' not in body)
+        or (
+            "\\n" not in body
+            and "<" not in body
+            and '\\"' not in body
+            and not any(k in body for k in _PAYLOAD_LITERALS)
+        )
     ):
         return []
     try:
@@ -135,14 +163,19 @@ def embedded(text: str) -> list[str]:
     except (ValueError, RecursionError):
         return []
     out: list[str] = []
-    stack: list[object] = [doc]
+    stack: list[tuple[object, bool]] = [(doc, False)]
     while stack and len(out) < _MAX_EMBEDDED:
-        node = stack.pop()
+        node, under_payload = stack.pop()
         if isinstance(node, dict):
-            stack.extend(node.values())
+            stack.extend(
+                (v, isinstance(k, str) and k.lower() in _PAYLOAD_KEYS) for k, v in node.items()
+            )
         elif isinstance(node, list):
-            stack.extend(node[:100])
-        elif isinstance(node, str) and len(node) >= 20 and _reply_like(node):
+            stack.extend((v, under_payload) for v in node[:100])
+        elif isinstance(node, str) and (
+            (len(node) >= 20 and _reply_like(node))
+            or (under_payload and len(node.strip()) >= _MIN_PAYLOAD and node.strip() != body)
+        ):
             out.append(node)
     return out
 
