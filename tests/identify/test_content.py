@@ -333,6 +333,29 @@ def test_a_bare_value_filed_as_a_banner_meets_the_fragment_rules() -> None:
     assert ident.identify([Evidence(EvidenceKind.BANNER, b"nginx/1.18.0")]).manufacturer is None
 
 
+def test_a_label_alone_in_a_fragment_lets_the_other_kinds_fragment_rules_read_it(ident):
+    # "Samsung" names only a label (its Techwin line is Hanwha's); the HTTP title rule knows
+    # the page, so a banner of that title still names the maker.
+    for kind in (K.HTTP, K.BANNER):
+        got = ident.identify([Evidence(kind, b"Web Viewer for Samsung DVR")])
+        assert got.manufacturer == "Hanwha Vision", kind
+
+
+def test_lines_of_plain_text_filed_as_a_response_are_read_as_a_banner(ident):
+    walk = b"1.3.6.1.2.1.1.1.0|4|Hikvision company products\n1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.50001"
+    for kind in (K.HTTP, K.RTSP, K.BANNER):
+        assert ident.identify([Evidence(kind, walk)]).manufacturer == "Hikvision", kind
+    # A JSON body's lines filed as a banner meet the HTTP body rules.
+    lines = b'"cmd" : "Unknown",\n"detail" : "please login first",'
+    assert ident.identify([Evidence(K.BANNER, lines)]).manufacturer == "Reolink"
+
+
+def test_a_printed_distinguished_name_is_read_as_a_certificate(ident):
+    printed = b"Subject: CN=192.0.2.70, C=CN\nIssuer: CN=Device CA, O=Zhejiang Dahua Technology Co.,Ltd., C=CN"
+    for kind in (K.HTTP, K.BANNER, K.TLS):
+        assert ident.identify([Evidence(kind, printed)]).manufacturer == "Dahua", kind
+
+
 @pytest.mark.parametrize(
     ("text", "maker"),
     [

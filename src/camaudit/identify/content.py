@@ -146,10 +146,18 @@ def observe_content(
     every = [fields]
     covered = set(_COVERS.get(declared, ()))
     others = sniffed.kinds
-    if declared is EvidenceKind.BANNER and not others and _DOCUMENTS.intersection(sniffed.formats):
-        # A document filed as a banner (an XML, JSON or HTML body, key=value lines): the rules
-        # on HTTP bodies read it too, as they would have behind its response's headers.
+    if (
+        declared is EvidenceKind.BANNER
+        and not others
+        and (_DOCUMENTS.intersection(sniffed.formats) or _several_lines(text))
+    ):
+        # A document filed as a banner (an XML, JSON or HTML body, key=value lines, a body's
+        # lines): the rules on HTTP bodies read it too, as behind its response's headers.
         others = (EvidenceKind.HTTP,)
+    elif declared in _MESSAGES and not others and not sniffed.formats and _plain_lines(fields):
+        # Lines of plain text filed as a response (an SNMP walk, a console log, a printed
+        # certificate): no status line or header to read, so read them as a banner's text.
+        others = (EvidenceKind.BANNER,)
     for other in others:
         if other is declared:
             continue
@@ -182,8 +190,24 @@ def observe_content(
     done: set[str] = set()
     for f in every:  # the realms of the sniffed kinds too (an RTSP 401 filed as a banner)
         _realm_macs(ident, obs, f, kind, sha, done)
-    if declared in _FRAGMENT_KINDS and len(obs.facts) == start and not sniffed.formats:
+    if (
+        declared in _FRAGMENT_KINDS
+        and not sniffed.formats
+        and not any(f.field == "manufacturer" for f in obs.facts[start:])
+    ):
+        # Nothing named the maker (a label name alone: "Web Viewer for Samsung DVR"): the
+        # fragment rules of the other kinds may.
         _fragment_as_others(ident, obs, text, declared, sha, seen)
+
+
+def _plain_lines(fields: Fields) -> bool:
+    """Whether an HTTP/RTSP extraction found no message at all in several lines of text."""
+    fragment = fields.first("fragment")
+    return fragment is not None and _several_lines(fragment) and not fields.get("realm")
+
+
+def _several_lines(text: str) -> bool:
+    return "\n" in text.strip()
 
 
 def _fragment_as_others(

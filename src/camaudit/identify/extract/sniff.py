@@ -24,6 +24,10 @@ from camaudit.models import EvidenceKind
 _HEAD = 16 * 1024
 _FTP_CODES = ("220 ", "220-", "230 ", "230-", "530 ", "421 ")
 _DAHUA_TABLE = re.compile(r"(?m)^\s*table\.[a-z]\w*\.")
+#: A certificate's distinguished name as tools print it (``CN=x, O=y``, ``/C=CN/O=y``), lower-cased.
+_DN = re.compile(
+    r"(?:^|[\s,/:])(?:cn|o|ou|c|st|l) ?= ?[^,/\n=]{1,128}[,/] ?(?:cn|o|ou|c|st|l|emailaddress) ?="
+)
 _KV_LINE = re.compile(r"(?m)^[ \t]*[A-Za-z_][\w.\[\]-]{0,63}[ \t]*=[ \t]*\S")
 _COLON_PAIR = re.compile(
     r"""(?m)(?:^|[{,(\s])(?:[ub]?["'])?[A-Za-z_][\w -]{0,40}["']?[ \t]*[:=][ \t]*\S"""
@@ -116,7 +120,11 @@ def _sniff(text: str, payload_head: bytes) -> Sniffed:
         kinds.append(message.kinds[0])
     elif low.startswith(_FTP_CODES) or low.startswith("ssh-"):
         kinds.append(EvidenceKind.BANNER)
-    if payload_head[:2] == b"\x30\x82" or "-----begin certificate" in low:
+    if (
+        payload_head[:2] == b"\x30\x82"
+        or "-----begin certificate" in low
+        or ("cn=" in low and _DN.search(low))
+    ):
         kinds.append(EvidenceKind.TLS)
     if "<" in body:
         _markup(body, kinds, formats)
