@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from camaudit.identify.extract import Fields
 from camaudit.identify.facts import Fact, FactTemplate
-from camaudit.kb import normalise_name
+from camaudit.kb import has_native_script, normalise_name
 from camaudit.models import EvidenceRef
 
 if TYPE_CHECKING:
@@ -75,9 +75,11 @@ def name_template(ident: Identifier, text: str) -> FactTemplate:
         head = _HEX_ESCAPE.sub(" ", head)  # printed bytes ("Dahua\xC2\xA0Device"): separators
     words = _WORD.findall(head)[:48]
     out: list[tuple[str, str, float, str, str]] = []
+    if has_native_script(head):
+        out.extend(_native_names(ident, head))
     starts = [_starts_name(ident, w) for w in words]
     if not any(starts):
-        return tuple(_subword_names(ident, words))
+        return tuple(out or _subword_names(ident, words))
     taken: set[int] = set()
     qualifiers = ident.kb.qualifier_words
     for n in (3, 2, 1):
@@ -103,6 +105,30 @@ def name_template(ident: Identifier, text: str) -> FactTemplate:
     if not out:
         out.extend(_subword_names(ident, [w for i, w in enumerate(words) if i not in taken]))
     return tuple(out)
+
+
+#: Native names this short count only at the start of a run of their script (after a space,
+#: punctuation or Latin text): written without spaces, they may be halves of two other words.
+_SHORT_NATIVE = 2
+
+
+def _native_names(ident: Identifier, text: str) -> list[tuple[str, str, float, str, str]]:
+    """Names in a script written without spaces (``海康威视网络摄像机``), as substrings; a
+    name inside a longer one found first (``海康`` in ``海康威视``) is not read again, and a
+    two-character name only where a run of that script starts (``大华摄像机``, ``品牌: 大华``)."""
+    out: list[tuple[str, str, float, str, str]] = []
+    folded = text.casefold()
+    for name in ident.kb.native_names:
+        at = folded.find(name)
+        if at < 0:
+            continue
+        if len(name) <= _SHORT_NATIVE and at > 0 and has_native_script(folded[at - 1]):
+            continue  # two characters inside a run of others: maybe two words' halves (伟大|华人)
+        folded = folded[:at] + " " * len(name) + folded[at + len(name) :]
+        ref = EvidenceRef("", "names:free-text", text[at : at + len(name)], "", "")
+        for f in ident.resolver.name_facts("manufacturer", name, NAME_WEIGHT, ref, []):
+            out.append((f.field, f.value, f.weight, f.ref.rule, f.ref.matched))
+    return out
 
 
 def _after_number(text: str, short: str) -> bool:

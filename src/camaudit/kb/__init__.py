@@ -37,9 +37,21 @@ _NAME_LISTS = ("ignored_names", "prose_words", "other_companies", "qualifier_wor
 __all__ = ["KB_DIR", "CompiledPattern", "KnowledgeBase", "NameMatch", "load_kb", "normalise_name"]
 
 
+#: Scripts written without spaces between words, in which makers' own names are kept whole
+#: (Chinese 海康威视, Japanese kana, Korean hangul).
+NATIVE_SCRIPT = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_NOT_NAME = re.compile(f"[^0-9a-z{NATIVE_SCRIPT}]+")
+_NATIVE = re.compile(f"[{NATIVE_SCRIPT}]")
+
+
 def normalise_name(name: str) -> str:
     """Case- and punctuation-insensitive key for vendor names and IEEE registrants."""
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", name.casefold()).split())
+    return " ".join(_NOT_NAME.sub(" ", name.casefold()).split())
+
+
+def has_native_script(text: str) -> bool:
+    """Whether ``text`` has characters of a script written without spaces (CJK, kana, hangul)."""
+    return not text.isascii() and _NATIVE.search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +96,7 @@ class KnowledgeBase:
     #: maker only as its first word or after a separator, never right after another word.
     qualifier_words: frozenset[str] = frozenset()
     _names: dict[str, NameMatch] = field(default_factory=dict)
+    _native: tuple[str, ...] | None = None
     _ieee: dict[str, NameMatch] = field(default_factory=dict)
 
     _by_first: dict[str, list[CompiledPattern]] = field(default_factory=dict)
@@ -146,6 +159,16 @@ class KnowledgeBase:
     def known_names(self) -> list[str]:
         """Every vendor and brand name and alias, normalised (see :func:`normalise_name`)."""
         return list(self._names)
+
+    @property
+    def native_names(self) -> tuple[str, ...]:
+        """Names and aliases written in a script without spaces (``海康威视``), longest first:
+        free text in those scripts is searched for them as substrings."""
+        if self._native is None:
+            self._native = tuple(
+                sorted((n for n in self._names if has_native_script(n)), key=len, reverse=True)
+            )
+        return self._native
 
     def resolve_ieee(self, registrant: str) -> NameMatch | None:
         """Vendor or brand whose IEEE registrant name is ``registrant``."""
