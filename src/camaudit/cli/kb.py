@@ -36,7 +36,8 @@ def check(kb_dir: KbDirOpt = None) -> None:
         err_console.print(f"FAIL {failure}", markup=False)
     summary = (
         f"{len(kb.vendors)} vendors, {len(kb.brands)} brands, {report.patterns} model patterns, "
-        f"{report.rules} rules, {report.examples} examples"
+        f"{report.rules} rules, {report.examples} examples, "
+        f"{len(kb.recent_blocks)} newer MA-L blocks"
     )
     if report.failures:
         raise KnowledgeBaseError(f"{len(report.failures)} KB check(s) failed ({summary})")

@@ -62,6 +62,20 @@ class Observation:
         return self.macs[0] if self.macs else (self.content_macs[0] if self.content_macs else None)
 
 
+_OUI_FOR_KB: dict[int, tuple[KnowledgeBase, OuiIndex]] = {}
+
+
+def _oui_for(kb: KnowledgeBase) -> OuiIndex:
+    """The machine's IEEE registry plus the KB's newer MA-L blocks (one index per KB)."""
+    found = _OUI_FOR_KB.get(id(kb))
+    if found is None or found[0] is not kb:
+        index = load_oui_index().with_blocks(kb.recent_blocks, "kb/oui_recent.yaml")
+        if len(_OUI_FOR_KB) >= 8:
+            _OUI_FOR_KB.clear()
+        found = _OUI_FOR_KB[id(kb)] = (kb, index)
+    return found[1]
+
+
 class Identifier:
     """Identify devices from evidence using a knowledge base (the shipped one by default).
 
@@ -71,7 +85,7 @@ class Identifier:
     def __init__(self, kb: KnowledgeBase | None = None, *, use_oui: bool = True) -> None:
         self.kb = kb or load_kb()
         self.rules = RuleIndex(self.kb)
-        self.oui: OuiIndex | None = load_oui_index() if use_oui else None
+        self.oui: OuiIndex | None = _oui_for(self.kb) if use_oui else None
         self.resolver = Resolver(self.kb, self.oui)
         # Resolved facts of a (cached, hence reused) rule hit, minus the evidence hash.
         self._templates: dict[tuple[str, str, tuple[tuple[str, str], ...]], _Template] = {}

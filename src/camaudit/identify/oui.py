@@ -44,6 +44,16 @@ class OuiIndex:
                 return OuiMatch(digits[:length], name)
         return None
 
+    def with_blocks(self, blocks: dict[str, str], label: str) -> OuiIndex:
+        """This index plus MA-L ``blocks`` (prefix -> registrant) it does not hold; the
+        registry's own entries win."""
+        if not blocks:
+            return self
+        tables = dict(self.tables)
+        tables[6] = {**blocks, **self.tables.get(6, {})}
+        added = len(tables[6]) - len(self.tables.get(6, {}))
+        return OuiIndex(tables, f"{self.source}; {added} newer MA-L blocks from {label}")
+
 
 def is_locally_administered(mac: str) -> bool:
     """True for locally administered (often randomised) MACs, which carry no vendor."""

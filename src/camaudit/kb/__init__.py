@@ -21,6 +21,8 @@ from camaudit.kb.schema import (
     FingerprintFile,
     ModelPattern,
     ModelsFile,
+    OuiBlock,
+    OuiBlocksFile,
     Rule,
     VendorEntry,
     VendorsFile,
@@ -95,6 +97,10 @@ class KnowledgeBase:
     #: Long Term Support: "Ubuntu 22.04 LTS", "Jenkins LTS"), normalised: free text names such a
     #: maker only as its first word or after a separator, never right after another word.
     qualifier_words: frozenset[str] = frozenset()
+    #: MA-L blocks registered after the bundled IEEE registry's snapshot (oui_recent.yaml):
+    #: prefix (six hex digits) -> registrant as the registry spells it.
+    recent_blocks: dict[str, str] = field(default_factory=dict)
+    recent_blocks_source: str = ""
     _names: dict[str, NameMatch] = field(default_factory=dict)
     _native: tuple[str, ...] | None = None
     _ieee: dict[str, NameMatch] = field(default_factory=dict)
@@ -107,6 +113,7 @@ class KnowledgeBase:
     _hyphen_prefix_re: re.Pattern[str] | None = None
     _name_cache: dict[str, NameMatch | None] = field(default_factory=dict)
     _pattern_by_id: dict[str, ModelPattern] = field(default_factory=dict)
+    _recent_makers: tuple[OuiBlock, ...] = ()
 
     def __post_init__(self) -> None:
         self._index_patterns()
@@ -122,6 +129,14 @@ class KnowledgeBase:
                 self._names.setdefault(normalise_name(n), match)
             for n in b.ieee:
                 self._ieee[normalise_name(n)] = match
+        for block in self._recent_makers:
+            self._ieee.setdefault(normalise_name(block.registrant), self._maker_match(block.maker))
+
+    def _maker_match(self, name: str) -> NameMatch:
+        brand = self.brands.get(name)
+        if brand is not None:
+            return NameMatch(self.vendors[brand.manufacturer], brand)
+        return NameMatch(self.vendors[name])
 
     def _index_patterns(self) -> None:
         """Bucket model patterns by the characters their matches can start with; collect the
@@ -360,6 +375,7 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
                 )
             seen_ids[r.id] = path.name
         rule_files[path.name] = ff
+    blocks, blocks_source = _recent_blocks(directory / "oui_recent.yaml", vendors, brands)
     return KnowledgeBase(
         vendors,
         brands,
@@ -371,7 +387,33 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
         _register_ignore_columns(directory / "register_spellings.yaml"),
         others,
         qualifiers,
+        recent_blocks={b.prefix: b.registrant for b in blocks},
+        recent_blocks_source=blocks_source,
+        _recent_makers=blocks,
     )
+
+
+def _recent_blocks(
+    path: Path, vendors: dict[str, VendorEntry], brands: dict[str, BrandEntry]
+) -> tuple[tuple[OuiBlock, ...], str]:
+    """The MA-L blocks of oui_recent.yaml (none when there is no file), each naming a KB maker."""
+    if not path.exists():
+        return (), ""
+    raw = _read_yaml(path)
+    try:
+        bf = OuiBlocksFile.model_validate(raw)
+    except ValidationError as exc:
+        raise KnowledgeBaseError(_validation_message(path, exc, raw)) from None
+    seen: set[str] = set()
+    for b in bf.blocks:
+        if b.maker not in vendors and b.maker not in brands:
+            raise KnowledgeBaseError(
+                f"{path.name}: block {b.prefix} names unknown maker {b.maker!r}"
+            )
+        if b.prefix in seen:
+            raise KnowledgeBaseError(f"{path.name}: block {b.prefix} is listed twice")
+        seen.add(b.prefix)
+    return tuple(bf.blocks), bf.source
 
 
 def _name_list(raw: object, key: str) -> frozenset[str]:

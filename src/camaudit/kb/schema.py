@@ -192,3 +192,16 @@ class FingerprintFile(_Strict):
     @property
     def kinds(self) -> list[str]:
         return [self.kind] if isinstance(self.kind, str) else list(self.kind)
+
+
+class OuiBlock(_Strict):
+    """One MA-L block the bundled IEEE registry does not hold yet (see oui_recent.yaml)."""
+
+    prefix: str = Field(pattern=r"^[0-9A-F]{6}$")
+    registrant: str
+    maker: str
+
+
+class OuiBlocksFile(_Strict):
+    source: str
+    blocks: list[OuiBlock]
