@@ -506,3 +506,17 @@ def test_a_generation_word_is_not_a_label(ident):
 def test_samsung_alone_is_a_label_its_techwin_line_is_hanwha(ident, text, maker):
     got = ident.identify([Evidence(K.ASSET_ROW, f'{{"description": "{text}"}}'.encode())])
     assert got.manufacturer == maker
+
+
+@pytest.mark.parametrize(
+    ("name", "maker"),
+    [
+        ("RLC-810A.home", "Reolink"),  # the model the device named itself, before a domain
+        ("DCS-932L.lan", "D-Link"),
+        ("XNV-6080R", "Hanwha Vision"),
+        ("office-cam.example.com", None),
+        ("192.0.2.5", None),
+    ],
+)
+def test_a_host_name_is_read_by_the_model_grammar(ident, name, maker):
+    assert ident.identify([Evidence(K.HOSTNAME, name.encode())]).manufacturer == maker

@@ -202,8 +202,14 @@ def extract_dhcp(text: str, wanted: Wanted = None) -> Fields:
 
 
 def extract_hostname(text: str, wanted: Wanted = None) -> Fields:
+    """A host name (``hostname``), and its first label (``hostname_label``) when it is a domain
+    name: the name the device gave itself (``RLC-810A`` of ``RLC-810A.home``)."""
     fields = Fields()
-    fields.add("hostname", text.strip().splitlines()[0] if text.strip() else "")
+    name = text.strip().splitlines()[0].strip() if text.strip() else ""
+    fields.add("hostname", name)
+    label, dot, _domain = name.partition(".")
+    if dot and label and not label.isdigit():
+        fields.add("hostname_label", label)
     return fields
 
 
