@@ -124,8 +124,9 @@ def _native_names(ident: Identifier, text: str) -> list[tuple[str, str, float, s
             continue
         if len(name) <= _SHORT_NATIVE and at > 0 and has_native_script(folded[at - 1]):
             continue  # two characters inside a run of others: maybe two words' halves (伟大|华人)
+        seen = text[at : at + len(name)] if len(folded) == len(text) else name
         folded = folded[:at] + " " * len(name) + folded[at + len(name) :]
-        ref = EvidenceRef("", "names:free-text", text[at : at + len(name)], "", "")
+        ref = EvidenceRef("", "names:free-text", seen, "", "")
         for f in ident.resolver.name_facts("manufacturer", name, NAME_WEIGHT, ref, []):
             out.append((f.field, f.value, f.weight, f.ref.rule, f.ref.matched))
     return out

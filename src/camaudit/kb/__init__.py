@@ -100,7 +100,6 @@ class KnowledgeBase:
     #: MA-L blocks registered after the bundled IEEE registry's snapshot (oui_recent.yaml):
     #: prefix (six hex digits) -> registrant as the registry spells it.
     recent_blocks: dict[str, str] = field(default_factory=dict)
-    recent_blocks_source: str = ""
     _names: dict[str, NameMatch] = field(default_factory=dict)
     _native: tuple[str, ...] | None = None
     _ieee: dict[str, NameMatch] = field(default_factory=dict)
@@ -375,7 +374,7 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
                 )
             seen_ids[r.id] = path.name
         rule_files[path.name] = ff
-    blocks, blocks_source = _recent_blocks(directory / "oui_recent.yaml", vendors, brands)
+    blocks = _recent_blocks(directory / "oui_recent.yaml", vendors, brands)
     return KnowledgeBase(
         vendors,
         brands,
@@ -388,17 +387,16 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
         others,
         qualifiers,
         recent_blocks={b.prefix: b.registrant for b in blocks},
-        recent_blocks_source=blocks_source,
         _recent_makers=blocks,
     )
 
 
 def _recent_blocks(
     path: Path, vendors: dict[str, VendorEntry], brands: dict[str, BrandEntry]
-) -> tuple[tuple[OuiBlock, ...], str]:
+) -> tuple[OuiBlock, ...]:
     """The MA-L blocks of oui_recent.yaml (none when there is no file), each naming a KB maker."""
     if not path.exists():
-        return (), ""
+        return ()
     raw = _read_yaml(path)
     try:
         bf = OuiBlocksFile.model_validate(raw)
@@ -413,7 +411,7 @@ def _recent_blocks(
         if b.prefix in seen:
             raise KnowledgeBaseError(f"{path.name}: block {b.prefix} is listed twice")
         seen.add(b.prefix)
-    return tuple(bf.blocks), bf.source
+    return tuple(bf.blocks)
 
 
 def _name_list(raw: object, key: str) -> frozenset[str]:
