@@ -108,3 +108,24 @@ def test_a_short_reply_under_a_payload_key_is_read() -> None:
     assert embedded(json.dumps({"ip": "192.0.2.7", "note": "Dahua Rtsp Server"})) == []
     # Too short to be anything.
     assert embedded(json.dumps({"data": "ok"})) == []
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["banner", "data", "response", "ip", "x"]), inner, max_size=4
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@given(_JSON)
+def test_embedded_replies_of_any_json_document_are_its_strings(doc) -> None:
+    text = json.dumps(doc)
+    found = embedded(text)
+    assert len(found) <= 8
+    assert all(isinstance(s, str) and s.strip() for s in found)
+    presented(Evidence(EvidenceKind.HTTP, text.encode()))
