@@ -520,3 +520,16 @@ def test_samsung_alone_is_a_label_its_techwin_line_is_hanwha(ident, text, maker)
 )
 def test_a_host_name_is_read_by_the_model_grammar(ident, name, maker):
     assert ident.identify([Evidence(K.HOSTNAME, name.encode())]).manufacturer == maker
+
+
+@pytest.mark.parametrize(
+    ("text", "maker"),
+    [
+        ("IP7151, IP7152", "Vivotek"),  # two codes of one maker's grammar: one maker, surer
+        ("IP7151, IP7151", None),  # the same code twice is one reading
+        ("IP7151", None),  # one short code in free text stays a guess
+    ],
+)
+def test_several_model_numbers_of_one_maker_corroborate_each_other(ident, text, maker):
+    got = ident.identify([Evidence(K.ASSET_ROW, f'{{"description": "{text} units"}}'.encode())])
+    assert got.manufacturer == maker

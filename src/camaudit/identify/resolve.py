@@ -41,6 +41,8 @@ SPACED_MODEL_MIN_WEIGHT = 0.6
 #: ... and one whose prefix is written apart from its code, only with a pattern this sure (as
 #: for a dropped hyphen, see KnowledgeBase._retyped).
 JOINED_PREFIX_MIN_WEIGHT = 0.7
+#: Other model numbers of one maker read from the same text, beyond the chosen one.
+_MAX_SIBLINGS = 2
 
 
 class Resolver:
@@ -143,12 +145,14 @@ class Resolver:
         pattern is surest (the first among equals: ``C6TC (CS-C6TC-32WFR)`` reads the full
         code). A value that is only the model number weighs as a model field."""
         best: tuple[float, str] | None = None
+        found: list[tuple[str, CompiledPattern]] = []
         for token in _TOKEN.findall(text)[:64]:
             token = token.rstrip("./-")
             if len(token) < 4 or not _MODEL_LIKE.match(token):
                 continue
             pattern = self.kb.match_model(token)
             if pattern is not None and not self.kb.is_free_text_ignored(token):
+                found.append((token, pattern))
                 if best is None or pattern.spec.weight > best[0]:
                     best = (pattern.spec.weight, token)
                 if best[0] >= MODEL_FIELD_WEIGHT:
@@ -157,13 +161,42 @@ class Resolver:
             token = best[1]
             # The model itself keeps the free-text weight.
             whole = token == text.strip()
-            yield from self.model_facts(token.upper(), weight, ref, as_field=whole)
+            facts = list(self.model_facts(token.upper(), weight, ref, as_field=whole))
+            yield from facts
+            if not whole and len(found) > 1:
+                yield from self._sibling_models(token, found, facts, ref)
             return
         if " " in text:
             spaced = self.spaced_model(text)
             if spaced is not None:
                 whole = spaced == " ".join(text.split()).upper()
                 yield from self.model_facts(spaced, weight, ref, as_field=whole)
+
+    def _sibling_models(
+        self,
+        chosen: str,
+        found: list[tuple[str, CompiledPattern]],
+        facts: list[Fact],
+        ref: EvidenceRef,
+    ) -> Iterator[Fact]:
+        """Other model numbers of the chosen one's maker in the same text (``IP7151, IP7152``;
+        ``DS-2CD2143G0-I / DS-2CD2043G0-I``): each is another reading of that maker's grammar,
+        counted once more at the chosen one's weight (two makers' codes count for neither)."""
+        maker = next(
+            (f for f in facts if f.field == "manufacturer" and f.ref.rule != ref.rule), None
+        )
+        if maker is None:
+            return
+        makers = {p.spec.manufacturer for _t, p in found}
+        if len(makers) > 1:
+            return
+        seen = {chosen.upper()}
+        for token, pattern in found:
+            if token.upper() in seen or len(seen) > _MAX_SIBLINGS:
+                continue
+            seen.add(token.upper())
+            sref = EvidenceRef(ref.kind, pattern.spec.id, token, ref.field, ref.value, ref.sha256)
+            yield Fact("manufacturer", maker.value, maker.weight, sref)
 
     def spaced_model(self, text: str) -> str | None:
         """The first model name of two or three words in ``text`` (``G4 Bullet``, ``FLEXIDOME IP
