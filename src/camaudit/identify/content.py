@@ -66,8 +66,8 @@ FREE_TEXT: tuple[tuple[str, float], ...] = (
     ("sdp.i", 0.6),
     ("sdp.a", 0.5),
     ("sdp.o", 0.5),
-    ("hostname", 0.7),  # devices name themselves by their model (RLC-810A, DS-2CD2143G2-I)
-    ("hostname_label", 0.7),  # ... before a DNS domain (RLC-810A.home)
+    # devices name themselves by their model (RLC-810A, RLC-810A.home, DS-2CD2143G2-I.lan)
+    ("hostname_label", 0.7),
 )
 #: Formats each extractor already parses (no second parse of the same structure).
 _COVERS: dict[EvidenceKind, frozenset[str]] = {

@@ -198,19 +198,26 @@ def extract_dhcp(text: str, wanted: Wanted = None) -> Fields:
     for src, dst in aliases.items():
         for v in fields.get(src):
             fields.add(dst, v)
+    for name in fields.get("hostname"):
+        _add_host_label(fields, name)
     return fields
 
 
 def extract_hostname(text: str, wanted: Wanted = None) -> Fields:
-    """A host name (``hostname``), and its first label (``hostname_label``) when it is a domain
-    name: the name the device gave itself (``RLC-810A`` of ``RLC-810A.home``)."""
+    """A host name (``hostname``) and its first label (``hostname_label``)."""
     fields = Fields()
     name = text.strip().splitlines()[0].strip() if text.strip() else ""
     fields.add("hostname", name)
-    label, dot, _domain = name.partition(".")
-    if dot and label and not label.isdigit():
-        fields.add("hostname_label", label)
+    _add_host_label(fields, name)
     return fields
+
+
+def _add_host_label(fields: Fields, name: str) -> None:
+    """The first label of a host name: the name the device gave itself (``RLC-810A`` of
+    ``RLC-810A.home``), read by the model grammar (not an address's first number)."""
+    label = name.strip().partition(".")[0]
+    if label and not label.isdigit():
+        fields.add("hostname_label", label)
 
 
 _OUI_ONLY = re.compile(r"^\s*([0-9A-Fa-f]{2})([:\-.]?)([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})\s*$")
