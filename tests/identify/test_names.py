@@ -10,18 +10,10 @@ from hypothesis import strategies as st
 
 from camaudit.identify import Identifier
 from camaudit.identify.names import name_template
-from camaudit.models import Evidence, EvidenceKind
+from camaudit.models import EvidenceKind
+from tests.identify.conftest import maker_of as _maker
 
 K = EvidenceKind
-
-
-@pytest.fixture(scope="module")
-def ident() -> Identifier:
-    return Identifier()
-
-
-def _maker(ident: Identifier, kind: EvidenceKind, text: str) -> str | None:
-    return ident.identify([Evidence(kind, text.encode())]).manufacturer
 
 
 @pytest.mark.parametrize(

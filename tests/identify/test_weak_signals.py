@@ -5,19 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from camaudit.identify import Identifier
 from camaudit.models import Evidence, EvidenceKind
+from tests.identify.conftest import maker_of as _maker
 
 K = EvidenceKind
-
-
-@pytest.fixture(scope="module")
-def ident() -> Identifier:
-    return Identifier()
-
-
-def _maker(ident: Identifier, kind: EvidenceKind, text: str) -> str | None:
-    return ident.identify([Evidence(kind, text.encode())]).manufacturer
 
 
 @pytest.mark.parametrize(
