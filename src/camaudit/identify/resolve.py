@@ -204,13 +204,16 @@ class Resolver:
         grammar reads together, one of them a short code of letters and digits (``G4``,
         ``3000i``; a long one such as a serial is a token of its own)."""
         words = _WORDS.findall(text[:400])[:64]
+        codes = [len(w) <= 8 and _MODEL_LIKE.match(w) is not None for w in words]
+        if not any(codes):
+            return None
         for i in range(len(words) - 1):
             for n in (2, 3):
                 window = words[i : i + n]
                 if (
                     len(window) < n
                     or window[0].islower()  # prose ("to", "the"): names start with a capital
-                    or not any(len(w) <= 8 and _MODEL_LIKE.match(w) for w in window)
+                    or not any(codes[i : i + n])
                 ):
                     continue
                 name = " ".join(window).rstrip("./-").upper()

@@ -106,6 +106,9 @@ class KnowledgeBase:
 
     _by_first: dict[str, list[CompiledPattern]] = field(default_factory=dict)
     _unanchored: list[CompiledPattern] = field(default_factory=list)
+    #: Per bucket, one regex of all its patterns as alternatives: most tokens of free text
+    #: match none of them, which one search then says.
+    _bucket_gate: dict[str, re.Pattern[str]] = field(default_factory=dict)
     _model_cache: dict[str, CompiledPattern | None] = field(default_factory=dict)
     #: Letter prefixes the grammar's examples write before a hyphen (``IPC``, ``XNV``), as one
     #: regex, longest first.
@@ -158,6 +161,10 @@ class KnowledgeBase:
                 p for p, f in zip(self.patterns, firsts, strict=True) if f is None or ch in f
             ]
         self._unanchored = [p for p, f in zip(self.patterns, firsts, strict=True) if f is None]
+        for ch, bucket in [*self._by_first.items(), ("", self._unanchored)]:
+            gate = _alternatives(bucket)
+            if gate is not None:
+                self._bucket_gate[ch] = gate
 
     def resolve(self, name: str) -> NameMatch | None:
         """Vendor or brand named by ``name`` (canonical name or alias), else None."""
@@ -196,7 +203,11 @@ class KnowledgeBase:
         return token.upper() in self.free_text_ignore
 
     def _first_pattern(self, up: str) -> CompiledPattern | None:
-        for p in self._by_first.get(up[0], self._unanchored):
+        first = up[0]
+        gate = self._bucket_gate.get(first if first in self._by_first else "")
+        if gate is not None and gate.search(up) is None:
+            return None
+        for p in self._by_first.get(first, self._unanchored):
             if p.regex.search(up):
                 return p
         return None
@@ -274,6 +285,22 @@ _SPACED_PREFIX = re.compile(r"^([A-Z]{2,4}) (?=[A-Z]{0,4}\d)")
 _DASHES = str.maketrans(
     dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-")
 )
+
+
+def _alternatives(bucket: list[CompiledPattern]) -> re.Pattern[str] | None:
+    """One regex that matches where any of ``bucket``'s patterns does (None when they cannot be
+    joined: a pattern with inline flags, named groups or back-references keeps its own search)."""
+    if len(bucket) < 2:
+        return None
+    sources = [p.regex.pattern for p in bucket]
+    if any(s.startswith("(?") or "(?P" in s or re.search(r"\\[1-9]", s) for s in sources):
+        return None
+    if any(p.regex.flags & ~re.UNICODE for p in bucket):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{s})" for s in sources))
+    except re.error:
+        return None
 
 
 def plain_typing(text: str) -> str:
