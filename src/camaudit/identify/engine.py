@@ -28,6 +28,7 @@ MANUFACTURER_THRESHOLD = 0.5
 #: Fused score other fields need.
 FIELD_THRESHOLD = 0.25
 _FREE_TEXT_FIELDS = ("description",)
+_MAKER_FIELDS = frozenset({"manufacturer", "brand"})
 _MODEL_COLUMN_RULE = "asset.model.column"
 #: Weight of a model number found in a register column no rule reads (as in a description).
 OTHER_COLUMN_WEIGHT = 0.65
@@ -236,12 +237,14 @@ class Identifier:
         stage[0] = "model grammar"
         if evidence.kind is EvidenceKind.ASSET_ROW:
             read = {f.ref.field for f in obs.facts[start:]}
+            named = {f.ref.field for f in obs.facts[start:] if f.field in _MAKER_FIELDS}
             others = self._asset_other_columns(fields, read)
             texts = [
                 (fname, weight)
                 for fname, weight in self._asset_free_text()
-                # a model column its own rule read is not read again (see _asset_free_text)
-                if fname not in read or fname in _FREE_TEXT_FIELDS
+                # a model column its own rule read, to a maker, is not read again (see
+                # _asset_free_text); one read to no maker ("C800 I91BM") is, code by code
+                if fname not in named or fname in _FREE_TEXT_FIELDS
             ] + [(fname, OTHER_COLUMN_WEIGHT) for fname in others]
             for fname, weight in texts:
                 for text in fields.get(fname):
