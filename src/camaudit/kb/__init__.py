@@ -287,13 +287,17 @@ _DASHES = str.maketrans(
 )
 
 
+#: Inline flags that apply to a whole pattern (``(?i)``): not allowed inside an alternative.
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+
+
 def _alternatives(bucket: list[CompiledPattern]) -> re.Pattern[str] | None:
     """One regex that matches where any of ``bucket``'s patterns does (None when they cannot be
     joined: a pattern with inline flags, named groups or back-references keeps its own search)."""
     if len(bucket) < 2:
         return None
     sources = [p.regex.pattern for p in bucket]
-    if any(s.startswith("(?") or "(?P" in s or re.search(r"\\[1-9]", s) for s in sources):
+    if any(_GLOBAL_FLAGS.match(s) or "(?P" in s or re.search(r"\\[1-9]", s) for s in sources):
         return None
     if any(p.regex.flags & ~re.UNICODE for p in bucket):
         return None
