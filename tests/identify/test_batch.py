@@ -72,6 +72,18 @@ def test_a_reference_citing_text_absent_from_the_new_record_is_recomputed(engine
     assert batch.hits == 0
 
 
+def test_a_record_carrying_its_own_mac_is_identified_afresh(engine):
+    # The same headers from two devices, the second with its MAC (a Hikvision OUI) attached.
+    batch = BatchIdentifier(engine)
+    text = b"HTTP/1.1 401 Unauthorized\r\nServer: nginx\r\n\r\n"
+    bare = Evidence(K.HTTP, text)
+    with_mac = Evidence(K.HTTP, text, mac="c4:2f:90:00:00:01")
+    assert batch.json_line(bare) == _line(engine, bare)
+    line = batch.json_line(with_mac)
+    assert line == _line(engine, with_mac)
+    assert '"manufacturer": "Hikvision"' in line
+
+
 def test_large_or_other_kinds_bypass_the_memo(engine):
     batch = BatchIdentifier(engine)
     mac = Evidence(K.MAC, b"bc:ad:28:00:00:01")

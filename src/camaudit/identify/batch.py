@@ -60,7 +60,12 @@ class BatchIdentifier:
         self.misses = 0
 
     def _key(self, ev: Evidence) -> tuple[tuple[EvidenceKind, str], str] | None:
-        if ev.kind not in MEMO_KINDS or len(ev.payload) > MEMO_MAX_BYTES or ev.truncated:
+        if (
+            ev.kind not in MEMO_KINDS
+            or len(ev.payload) > MEMO_MAX_BYTES
+            or ev.truncated
+            or ev.mac is not None  # the record's own MAC is read too: per device, never shared
+        ):
             return None
         try:
             text = ev.payload.decode("utf-8")
