@@ -10,6 +10,9 @@ Reuse is exact, not approximate: an identity is reused only if every text its ev
 cites (each reference's ``matched`` and ``value``) occurs in the new record's own bytes; the
 references are re-pointed at the new evidence's SHA-256 (and the notes that name it). Anything
 else is identified afresh.
+
+Headers whose realm carries a per-device id have a second memo (:mod:`.batch_realms`), as
+exact as the first.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from camaudit.identify.batch_realms import HEADERS_ONLY_KINDS, RealmMemo
 from camaudit.identify.engine import Identifier
 from camaudit.models import Evidence, EvidenceKind, Identity
 
@@ -56,6 +60,7 @@ class BatchIdentifier:
         self.identifier = identifier or Identifier()
         # masked key -> (identity, its evidence sha, cited texts, JSON line)
         self._memo: dict[tuple[EvidenceKind, str], tuple[Identity, str, tuple[str, ...], str]] = {}
+        self.realms = RealmMemo(self.identifier)
         self.hits = 0
         self.misses = 0
 
@@ -108,6 +113,13 @@ class BatchIdentifier:
 
     def json_line(self, ev: Evidence) -> str:
         """``identify(ev).to_dict()`` as one JSON line."""
+        keyed = self._key(ev)
+        if keyed is not None and ev.kind in HEADERS_ONLY_KINDS:
+            found = self._memo.get(keyed[0])
+            if found is None or not all(t in keyed[1] for t in found[2]):
+                line = self.realms.json_line(ev, keyed[0][1], keyed[1])
+                if line is not None:
+                    return line
         identity, sha, line = self._lookup(ev)
         if line is None:
             return identity.to_json() + "\n"

@@ -1,0 +1,243 @@
+"""The batch memo for headers whose realm carries a per-device id.
+
+``Login to 4C0B2A9D17E3``, ``IP Camera(48213)``, ``AXIS_ACCC8E1F02B7``: every device of a model
+answers with the same headers but its own serial, MAC or number in the realm, so the memo of
+:mod:`.batch` never meets the same key twice. :class:`RealmMemo` keys such a reply on its text with
+the realm's *runs* of hex digits (four or more, one a digit) masked by class (length; all digits,
+hex with capitals, or hex with lowercase), and reuses an earlier reply's identity with the runs
+(and the hash) written in. The reuse is exact by construction:
+
+- the reply is a headers-only HTTP/RTSP message (the engine's shortest path: no body, no other
+  kind sniffed), not re-presented, with no UUID, one realm, and each run occurring once in its
+  bytes (so everything the engine reads that contains a run comes from the realm);
+- the *readings* of the field values that hold a run (the entry's values with the new runs written
+  in) — rule hits of the reply's kind and of ``any``, free-text model and name readings, a realm
+  that is a MAC — equal the earlier reply's with each run replaced by a mark: the runs made no
+  other difference than being copied. These are the only per-record rule searches, on the few
+  short values that differ; nothing else is extracted again;
+- every text the earlier identity cites, with its runs written for the new ones, occurs in the
+  new reply (as for the first memo);
+- the entry itself was checked once when stored: the same reply with different runs of the same
+  classes is extracted and identified afresh, and must give the same run-holding fields, the same
+  readings and the substituted line (a run that extraction reads rather than copies, or that the
+  identity shows elsewhere in another form, fails that check, and the entry is never reused).
+
+Anything else is identified afresh.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from camaudit.identify.content import FREE_TEXT, REALM_MAC_WEIGHT
+from camaudit.identify.engine import Identifier
+from camaudit.identify.extract import Fields, extract
+from camaudit.identify.extract.sniff import HTTP_HEADERS, RTSP_HEADERS, sniff
+from camaudit.identify.names import text_template
+from camaudit.kb.schema import ANY_KIND
+from camaudit.models import Evidence, EvidenceKind, Identity
+
+_HEADERS_ONLY = {EvidenceKind.HTTP: HTTP_HEADERS, EvidenceKind.RTSP: RTSP_HEADERS}
+#: Kinds whose replies this memo may serve.
+HEADERS_ONLY_KINDS = frozenset(_HEADERS_ONLY)
+#: The one quoted realm of a reply: printable ASCII that JSON writes as it is.
+_REALM = re.compile(r'realm="([ !#-\[\]-~]{1,80})"')
+_HEX_RUN = re.compile(r"[0-9A-Fa-f]{4,}")
+_WHOLE_MAC = re.compile(r"[0-9A-Fa-f]{12}")
+_FREE_WEIGHT = dict(FREE_TEXT)
+_MARK = "\x00"  # never in an eligible reply: marks stand for its runs
+#: A mark per run; its letter is not a hex digit, so a mark never joins a run's neighbours.
+_MARKS = tuple(_MARK + c for c in "ghij")
+_MAX_RUNS = 4
+_MEMO_SIZE = 20_000
+#: A run's other text of the same classes (digits stay digits, hex letters keep their case).
+_SHIFT = str.maketrans("0123456789abcdefABCDEF", "1234567890bcdefaBCDEFA")
+
+
+class _Entry(NamedTuple):
+    runs: tuple[str, ...]
+    fields: tuple[tuple[str, str], ...]  # the field values that hold a run, runs marked
+    readings: tuple[object, ...]
+    cited: tuple[str, ...]  # runs marked
+    parts: tuple[str | int, ...]  # the line: text, or a slot (0 hash, 1 short hash, 2+ run)
+    checked: bool
+
+
+def _runs(realm: str) -> tuple[str, ...]:
+    return tuple(r for r in _HEX_RUN.findall(realm) if any(c.isdigit() for c in r))
+
+
+def _run_class(run: str) -> str:
+    """A run's mask in the key: its length and whether it is all digits or has lowercase."""
+    if run.isdigit():
+        return "9" * len(run)
+    return ("x" if any(c.islower() for c in run) else "#") * len(run)
+
+
+class RealmMemo:
+    """Identities of headers-only replies, shared across their realms' per-device runs."""
+
+    def __init__(self, identifier: Identifier) -> None:
+        self.identifier = identifier
+        self._memo: dict[tuple[EvidenceKind, str], _Entry] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def json_line(self, ev: Evidence, masked: str, text: str) -> str | None:
+        """The reply's JSON line (from the memo or afresh), or None if it is not one this memo
+        serves (``masked``: its text as the first memo keys it; ``text``: its decoded bytes)."""
+        shaped = self._shape(ev, masked, text)
+        if shaped is None:
+            return None
+        runs, key = shaped
+        found = self._memo.get(key)
+        if found is not None:
+            if found.checked and self._reusable(ev.kind, found, runs, text):
+                self.hits += 1
+                return _fill(found.parts, ev.sha256, runs)
+            self.misses += 1
+            return self.identifier.identify([ev]).to_json() + "\n"
+        self.misses += 1
+        identity = self.identifier.identify([ev])
+        line = identity.to_json() + "\n"
+        entry = self._entry(ev, runs, identity, line)
+        entry = entry._replace(checked=self._check(ev, text, entry))
+        if len(self._memo) >= _MEMO_SIZE:
+            self._memo.clear()
+        self._memo[key] = entry
+        return line
+
+    def _reusable(
+        self, kind: EvidenceKind, found: _Entry, runs: tuple[str, ...], text: str
+    ) -> bool:
+        sub = Fields()
+        for name, value in found.fields:
+            sub.add(name, _unmark(value, runs))
+        if self._readings(kind, sub, runs) != found.readings:
+            return False
+        return all(_unmark(t, runs) in text for t in found.cited)
+
+    def _entry(self, ev: Evidence, runs: tuple[str, ...], identity: Identity, line: str) -> _Entry:
+        sub = self._run_fields(ev, runs)
+        fields = tuple((name, _mark(v, runs)) for name, values in sub.items() for v in values)
+        cited = {t for r in identity.evidence for t in (r.matched, r.value) if t}
+        return _Entry(
+            runs,
+            fields,
+            self._readings(ev.kind, sub, runs),
+            tuple(sorted(_mark(t, runs) for t in cited)),
+            _parts(line, ev.sha256, runs),
+            checked=False,
+        )
+
+    def _shape(
+        self, ev: Evidence, masked: str, text: str
+    ) -> tuple[tuple[str, ...], tuple[EvidenceKind, str]] | None:
+        if "\\" in text or "&" in text or _MARK in text or "uuid:" in text.lower():
+            return None  # read as re-presented, or a UUID's MAC read from the text
+        if text.lower().count("realm") != 1:
+            return None
+        m = _REALM.search(text)
+        if m is None:
+            return None
+        runs = _runs(m.group(1))
+        if not runs or len(runs) > _MAX_RUNS or len(set(runs)) != len(runs):
+            return None
+        if any(text.count(r) != 1 or masked.count(r) != 1 for r in runs):
+            return None
+        if sniff(text, ev.payload[:2]) is not _HEADERS_ONLY[ev.kind]:
+            return None
+        key = masked
+        for r in runs:
+            key = key.replace(r, _run_class(r))
+        return runs, (ev.kind, key)
+
+    def _run_fields(self, ev: Evidence, runs: tuple[str, ...]) -> Fields:
+        """The extracted field values that contain a run."""
+        fields = extract(ev, self.identifier.rules.wanted(ev.kind.value))
+        sub = Fields()
+        for name, values in fields.items():
+            for value in values:
+                if any(r in value for r in runs):
+                    sub.add(name, value)
+        return sub
+
+    def _readings(
+        self, kind: EvidenceKind, sub: Fields, runs: tuple[str, ...]
+    ) -> tuple[object, ...]:
+        """What the engine reads from the field values that contain a run, runs marked."""
+        ident = self.identifier
+        out: list[object] = []
+        for k in (kind.value, ANY_KIND):
+            for h in ident.rules.match(k, sub):
+                sets = tuple((f, _mark(v, runs)) for f, v in h.sets)
+                out.append((k, h.rule.id, h.field, _mark(h.matched, runs), sets))
+        for name, values in sub.items():
+            weight = _FREE_WEIGHT.get(name)
+            if weight is None:
+                continue
+            for value in values:
+                for part in text_template(ident, value, weight):
+                    out.append(tuple(tuple(_mark(str(x), runs) for x in item) for item in part))
+        for value in sub.get("realm"):
+            if len(value) == 12 and _WHOLE_MAC.fullmatch(value):
+                mac = ":".join(value[i : i + 2] for i in range(0, 12, 2)).lower()
+                facts = ident.resolver.mac_facts(
+                    mac, kind.value, None, [], REALM_MAC_WEIGHT, "realm"
+                )
+                out.append(tuple((f.field, f.value, f.weight, f.ref.rule) for f in facts))
+        return tuple(out)
+
+    def _check(self, ev: Evidence, text: str, entry: _Entry) -> bool:
+        """Whether the entry gives what the engine gives for the same reply with other runs of
+        the same classes (checked once per entry): the same run fields, readings and line."""
+        runs = entry.runs
+        other = tuple(r.translate(_SHIFT) for r in runs)
+        if len(set(other) | set(runs)) != 2 * len(other):
+            return False
+        probe = Evidence(ev.kind, _unmark(_mark(text, runs), other).encode("utf-8"))
+        sub = self._run_fields(probe, other)
+        fields = tuple((name, _mark(v, other)) for name, values in sub.items() for v in values)
+        if fields != entry.fields or self._readings(ev.kind, sub, other) != entry.readings:
+            return False
+        fresh = self.identifier.identify([probe]).to_json() + "\n"
+        return fresh == _fill(entry.parts, probe.sha256, other)
+
+
+def _mark(text: str, runs: tuple[str, ...]) -> str:
+    """``text`` with each run written as its mark (runs never hold one another: each occurs
+    once in the reply, so replacing them one by one is the same as one pass)."""
+    for i, r in enumerate(runs):
+        if r in text:
+            text = text.replace(r, _MARKS[i])
+    return text
+
+
+def _unmark(text: str, runs: tuple[str, ...]) -> str:
+    if _MARK not in text:
+        return text
+    for i, r in enumerate(runs):
+        text = text.replace(_MARKS[i], r)
+    return text
+
+
+def _parts(line: str, sha: str, runs: tuple[str, ...]) -> tuple[str | int, ...]:
+    """The line cut at its hashes and runs (one left-to-right pass: a run that happens to sit
+    inside the hash is not cut out of it)."""
+    old = (sha, sha[:12], *runs)
+    slot = {s: i for i, s in reversed(list(enumerate(old)))}
+    pattern = re.compile("|".join(re.escape(s) for s in sorted(slot, key=len, reverse=True)))
+    parts: list[str | int] = []
+    at = 0
+    for m in pattern.finditer(line):
+        parts.append(line[at : m.start()])
+        parts.append(slot[m.group(0)])
+        at = m.end()
+    parts.append(line[at:])
+    return tuple(p for p in parts if p != "")
+
+
+def _fill(parts: tuple[str | int, ...], sha: str, runs: tuple[str, ...]) -> str:
+    new = (sha, sha[:12], *runs)
+    return "".join(p if isinstance(p, str) else new[p] for p in parts)
