@@ -78,9 +78,11 @@ class BatchIdentifier:
             return None
         return (ev.kind, _masked(text)), text
 
-    def _lookup(self, ev: Evidence) -> tuple[Identity, str, str | None]:
-        """(identity, the SHA-256 its references cite, its JSON line or None when not kept)."""
-        keyed = self._key(ev)
+    def _lookup(
+        self, ev: Evidence, keyed: tuple[tuple[EvidenceKind, str], str] | None
+    ) -> tuple[Identity, str, str | None]:
+        """(identity, the SHA-256 its references cite, its JSON line or None when not kept);
+        ``keyed``: the record's memo key and text (:meth:`_key`)."""
         if keyed is not None:
             key, text = keyed
             found = self._memo.get(key)
@@ -100,7 +102,7 @@ class BatchIdentifier:
 
     def identify(self, ev: Evidence) -> Identity:
         """The identity of one record (equal to ``Identifier().identify([ev])``)."""
-        identity, sha, _ = self._lookup(ev)
+        identity, sha, _ = self._lookup(ev, self._key(ev))
         if sha == ev.sha256:
             return identity
         new, old12, new12 = ev.sha256, sha[:12], ev.sha256[:12]
@@ -114,15 +116,23 @@ class BatchIdentifier:
     def json_line(self, ev: Evidence) -> str:
         """``identify(ev).to_dict()`` as one JSON line."""
         keyed = self._key(ev)
-        if keyed is not None and ev.kind in HEADERS_ONLY_KINDS:
+        if keyed is not None:
             found = self._memo.get(keyed[0])
-            if found is None or not all(t in keyed[1] for t in found[2]):
+            if found is not None and all(t in keyed[1] for t in found[2]):
+                self.hits += 1
+                return _rehashed(found[3], found[1], ev.sha256)
+            if ev.kind in HEADERS_ONLY_KINDS:
                 line = self.realms.json_line(ev, keyed[0][1], keyed[1])
                 if line is not None:
                     return line
-        identity, sha, line = self._lookup(ev)
+        identity, sha, line = self._lookup(ev, keyed)
         if line is None:
             return identity.to_json() + "\n"
-        if sha == ev.sha256:
-            return line
-        return line.replace(sha, ev.sha256).replace(sha[:12], ev.sha256[:12])
+        return _rehashed(line, sha, ev.sha256)
+
+
+def _rehashed(line: str, old: str, new: str) -> str:
+    """A memoised line re-pointed from the evidence hash it cites to the new record's."""
+    if old == new:
+        return line
+    return line.replace(old, new).replace(old[:12], new[:12])
