@@ -11,8 +11,8 @@ cites (each reference's ``matched`` and ``value``) occurs in the new record's ow
 references are re-pointed at the new evidence's SHA-256 (and the notes that name it). Anything
 else is identified afresh.
 
-Headers whose realm carries a per-device id have a second memo (:mod:`.batch_realms`), as
-exact as the first.
+Headers whose realm carries a per-device id have a second memo (:mod:`.batch_runs`), as exact
+as the first.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from camaudit.identify.batch_realms import HEADERS_ONLY_KINDS, RealmMemo
+from camaudit.identify.batch_runs import RUN_KINDS, RunMemo
 from camaudit.identify.engine import Identifier
 from camaudit.models import Evidence, EvidenceKind, Identity
 
@@ -60,7 +60,7 @@ class BatchIdentifier:
         self.identifier = identifier or Identifier()
         # masked key -> (identity, its evidence sha, cited texts, JSON line)
         self._memo: dict[tuple[EvidenceKind, str], tuple[Identity, str, tuple[str, ...], str]] = {}
-        self.realms = RealmMemo(self.identifier)
+        self.runs = RunMemo(self.identifier)
         self.hits = 0
         self.misses = 0
 
@@ -121,8 +121,8 @@ class BatchIdentifier:
             if found is not None and all(t in keyed[1] for t in found[2]):
                 self.hits += 1
                 return _rehashed(found[3], found[1], ev.sha256)
-            if ev.kind in HEADERS_ONLY_KINDS:
-                line = self.realms.json_line(ev, keyed[0][1], keyed[1])
+            if ev.kind in RUN_KINDS:
+                line = self.runs.json_line(ev, keyed[0][1], keyed[1])
                 if line is not None:
                     return line
         identity, sha, line = self._lookup(ev, keyed)

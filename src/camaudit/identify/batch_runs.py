@@ -2,19 +2,20 @@
 
 ``Login to 4C0B2A9D17E3``, ``IP Camera(48213)``, ``AXIS_ACCC8E1F02B7``: every device of a model
 answers with the same headers but its own serial, MAC or number in the realm, so the memo of
-:mod:`.batch` never meets the same key twice. :class:`RealmMemo` keys such a reply on its text with
+:mod:`.batch` never meets the same key twice. :class:`RunMemo` keys such a reply on its text with
 the realm's *runs* of hex digits (four or more, one a digit) masked by class (length; all digits,
 hex with capitals, or hex with lowercase), and reuses an earlier reply's identity with the runs
 (and the hash) written in. The reuse is exact by construction:
 
 - the reply is a headers-only HTTP/RTSP message (the engine's shortest path: no body, no other
-  kind sniffed), not re-presented, with no UUID, one realm, and each run occurring once in its
-  bytes (so everything the engine reads that contains a run comes from the realm);
+  kind sniffed, no generic fields), not re-presented, with no UUID, one realm, and each run
+  occurring once in its bytes (so everything the engine reads that contains a run comes from the
+  realm);
 - the *readings* of the field values that hold a run (the entry's values with the new runs written
-  in) — rule hits of the reply's kind and of ``any``, free-text model and name readings, a realm
-  that is a MAC — equal the earlier reply's with each run replaced by a mark: the runs made no
-  other difference than being copied. These are the only per-record rule searches, on the few
-  short values that differ; nothing else is extracted again;
+  in) — rule hits of the reply's kind and of ``any``, free-text model and name readings, and the
+  IEEE registry's block of any of them the engine reads as a MAC — equal the earlier reply's
+  with each run replaced by a mark: the runs made no other difference than being copied. These
+  are the only per-record searches, on the few values that differ; nothing else is extracted;
 - every text the earlier identity cites, with its runs written for the new ones, occurs in the
   new reply (as for the first memo);
 - the entry itself was checked once when stored: the same reply with different runs of the same
@@ -22,7 +23,10 @@ hex with capitals, or hex with lowercase), and reuses an earlier reply's identit
   readings and the substituted line (a run that extraction reads rather than copies, or that the
   identity shows elsewhere in another form, fails that check, and the entry is never reused).
 
-Anything else is identified afresh.
+Certificate names with a per-device common name (``CN=<mac>,O=Dahua``) are not served: the engine
+reads their generic fields and words through paths these readings do not cover (a differential
+test found a ``serialNumber`` that is an Axis MAC), so they are identified afresh.
+Anything else is identified afresh too.
 """
 
 from __future__ import annotations
@@ -30,22 +34,25 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from camaudit.identify.content import FREE_TEXT, REALM_MAC_WEIGHT
+from camaudit.identify.content import FREE_TEXT
 from camaudit.identify.engine import Identifier
 from camaudit.identify.extract import Fields, extract
 from camaudit.identify.extract.sniff import HTTP_HEADERS, RTSP_HEADERS, sniff
+from camaudit.identify.extract.text import normalise_mac
 from camaudit.identify.names import text_template
 from camaudit.kb.schema import ANY_KIND
 from camaudit.models import Evidence, EvidenceKind, Identity
 
 _HEADERS_ONLY = {EvidenceKind.HTTP: HTTP_HEADERS, EvidenceKind.RTSP: RTSP_HEADERS}
-#: Kinds whose replies this memo may serve.
-HEADERS_ONLY_KINDS = frozenset(_HEADERS_ONLY)
+#: Kinds whose records this memo may serve.
+RUN_KINDS = frozenset(_HEADERS_ONLY)
 #: The one quoted realm of a reply: printable ASCII that JSON writes as it is.
 _REALM = re.compile(r'realm="([ !#-\[\]-~]{1,80})"')
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{4,}")
 _WHOLE_MAC = re.compile(r"[0-9A-Fa-f]{12}")
 _FREE_WEIGHT = dict(FREE_TEXT)
+#: Fields whose values the engine reads as a MAC (``realm`` only when it is 12 hex digits).
+_MAC_FIELDS = ("mac", "gen.mac", "oui")
 _MARK = "\x00"  # never in an eligible reply: marks stand for its runs
 #: A mark per run; its letter is not a hex digit, so a mark never joins a run's neighbours.
 _MARKS = tuple(_MARK + c for c in "ghij")
@@ -75,17 +82,17 @@ def _run_class(run: str) -> str:
     return ("x" if any(c.islower() for c in run) else "#") * len(run)
 
 
-class RealmMemo:
+class RunMemo:
     """Identities of headers-only replies, shared across their realms' per-device runs."""
 
     def __init__(self, identifier: Identifier) -> None:
         self.identifier = identifier
-        self._memo: dict[tuple[EvidenceKind, str], _Entry] = {}
+        self._memo: dict[tuple[EvidenceKind, object, str], _Entry] = {}
         self.hits = 0
         self.misses = 0
 
     def json_line(self, ev: Evidence, masked: str, text: str) -> str | None:
-        """The reply's JSON line (from the memo or afresh), or None if it is not one this memo
+        """The record's JSON line (from the memo or afresh), or None if it is not one this memo
         serves (``masked``: its text as the first memo keys it; ``text``: its decoded bytes)."""
         shaped = self._shape(ev, masked, text)
         if shaped is None:
@@ -133,7 +140,7 @@ class RealmMemo:
 
     def _shape(
         self, ev: Evidence, masked: str, text: str
-    ) -> tuple[tuple[str, ...], tuple[EvidenceKind, str]] | None:
+    ) -> tuple[tuple[str, ...], tuple[EvidenceKind, object, str]] | None:
         if "\\" in text or "&" in text or _MARK in text or "uuid:" in text.lower():
             return None  # read as re-presented, or a UUID's MAC read from the text
         if text.lower().count("realm") != 1:
@@ -146,12 +153,13 @@ class RealmMemo:
             return None
         if any(text.count(r) != 1 or masked.count(r) != 1 for r in runs):
             return None
-        if sniff(text, ev.payload[:2]) is not _HEADERS_ONLY[ev.kind]:
+        sniffed = sniff(text, ev.payload[:2])
+        if sniffed is not _HEADERS_ONLY[ev.kind]:
             return None
         key = masked
         for r in runs:
             key = key.replace(r, _run_class(r))
-        return runs, (ev.kind, key)
+        return runs, (ev.kind, sniffed, key)
 
     def _run_fields(self, ev: Evidence, runs: tuple[str, ...]) -> Fields:
         """The extracted field values that contain a run."""
@@ -180,14 +188,28 @@ class RealmMemo:
             for value in values:
                 for part in text_template(ident, value, weight):
                     out.append(tuple(tuple(_mark(str(x), runs) for x in item) for item in part))
+        out.extend(self._mac_readings(sub))
+        return tuple(out)
+
+    def _mac_readings(self, sub: Fields) -> list[object]:
+        """The registry's block (and the locally-administered bit) of every run-holding value
+        the engine reads as a MAC: two devices share an entry only within one block."""
+        out: list[object] = []
         for value in sub.get("realm"):
             if len(value) == 12 and _WHOLE_MAC.fullmatch(value):
-                mac = ":".join(value[i : i + 2] for i in range(0, 12, 2)).lower()
-                facts = ident.resolver.mac_facts(
-                    mac, kind.value, None, [], REALM_MAC_WEIGHT, "realm"
-                )
-                out.append(tuple((f.field, f.value, f.weight, f.ref.rule) for f in facts))
-        return tuple(out)
+                out.append(("realm", self._block(value)))
+        for name in _MAC_FIELDS:
+            for value in sub.get(name):
+                mac = value if name == "oui" else normalise_mac(value)
+                out.append((name, mac and self._block(mac)))
+        return out
+
+    def _block(self, mac: str) -> tuple[object, ...]:
+        oui = self.identifier.resolver.oui
+        hit = oui.lookup(mac) if oui is not None else None
+        digits = "".join(c for c in mac if c in "0123456789abcdefABCDEF")
+        local = len(digits) >= 2 and bool(int(digits[:2], 16) & 0x02)
+        return (hit.prefix, hit.registrant) if hit else (), local
 
     def _check(self, ev: Evidence, text: str, entry: _Entry) -> bool:
         """Whether the entry gives what the engine gives for the same reply with other runs of
