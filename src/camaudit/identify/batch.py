@@ -11,8 +11,8 @@ cites (each reference's ``matched`` and ``value``) occurs in the new record's ow
 references are re-pointed at the new evidence's SHA-256 (and the notes that name it). Anything
 else is identified afresh.
 
-Headers whose realm carries a per-device id have a second memo (:mod:`.batch_runs`), as exact
-as the first.
+Headers whose realm carries a per-device id have a second memo (:mod:`.batch_runs`), and bare
+MAC addresses a third (:mod:`.batch_macs`), as exact as the first.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from camaudit.identify.batch_macs import MacMemo
 from camaudit.identify.batch_runs import RUN_KINDS, RunMemo
 from camaudit.identify.engine import Identifier
 from camaudit.models import Evidence, EvidenceKind, Identity
@@ -61,6 +62,7 @@ class BatchIdentifier:
         # masked key -> (identity, its evidence sha, cited texts, JSON line)
         self._memo: dict[tuple[EvidenceKind, str], tuple[Identity, str, tuple[str, ...], str]] = {}
         self.runs = RunMemo(self.identifier)
+        self.macs = MacMemo(self.identifier)
         self.hits = 0
         self.misses = 0
 
@@ -115,6 +117,10 @@ class BatchIdentifier:
 
     def json_line(self, ev: Evidence) -> str:
         """``identify(ev).to_dict()`` as one JSON line."""
+        if ev.kind is EvidenceKind.MAC:
+            line = self.macs.json_line(ev)
+            if line is not None:
+                return line
         keyed = self._key(ev)
         if keyed is not None:
             found = self._memo.get(keyed[0])

@@ -102,7 +102,7 @@ class RunMemo:
         if found is not None:
             if found.checked and self._reusable(ev.kind, found, runs, text):
                 self.hits += 1
-                return _fill(found.parts, ev.sha256, runs)
+                return fill_line(found.parts, ev.sha256, runs)
             self.misses += 1
             return self.identifier.identify([ev]).to_json() + "\n"
         self.misses += 1
@@ -134,7 +134,7 @@ class RunMemo:
             fields,
             self._readings(ev.kind, sub, runs),
             tuple(sorted(_mark(t, runs) for t in cited)),
-            _parts(line, ev.sha256, runs),
+            cut_line(line, ev.sha256, runs),
             checked=False,
         )
 
@@ -224,7 +224,7 @@ class RunMemo:
         if fields != entry.fields or self._readings(ev.kind, sub, other) != entry.readings:
             return False
         fresh = self.identifier.identify([probe]).to_json() + "\n"
-        return fresh == _fill(entry.parts, probe.sha256, other)
+        return fresh == fill_line(entry.parts, probe.sha256, other)
 
 
 def _mark(text: str, runs: tuple[str, ...]) -> str:
@@ -244,7 +244,7 @@ def _unmark(text: str, runs: tuple[str, ...]) -> str:
     return text
 
 
-def _parts(line: str, sha: str, runs: tuple[str, ...]) -> tuple[str | int, ...]:
+def cut_line(line: str, sha: str, runs: tuple[str, ...]) -> tuple[str | int, ...]:
     """The line cut at its hashes and runs (one left-to-right pass: a run that happens to sit
     inside the hash is not cut out of it)."""
     old = (sha, sha[:12], *runs)
@@ -260,6 +260,6 @@ def _parts(line: str, sha: str, runs: tuple[str, ...]) -> tuple[str | int, ...]:
     return tuple(p for p in parts if p != "")
 
 
-def _fill(parts: tuple[str | int, ...], sha: str, runs: tuple[str, ...]) -> str:
+def fill_line(parts: tuple[str | int, ...], sha: str, runs: tuple[str, ...]) -> str:
     new = (sha, sha[:12], *runs)
     return "".join(p if isinstance(p, str) else new[p] for p in parts)
