@@ -32,11 +32,16 @@ MEMO_KINDS = frozenset(
 #: Records larger than this are identified afresh (bodies vary; the memo is for headers).
 MEMO_MAX_BYTES = 4096
 _MEMO_SIZE = 20_000
+# Both led by a literal (a leading ``^`` or ``\b`` would stop the regex engine's literal scan and
+# double the cost of every record): a header after its line break (the first line is the status
+# line), a parameter name with its word boundary looked back on.
 _VOLATILE_HEADER = re.compile(
-    r"(?im)^((?:date|expires|last-modified|etag|content-length|cseq|session|x-request-id|age)"
+    r"\n((?i:date|expires|last-modified|etag|content-length|cseq|session|x-request-id|age)"
     r"[ \t]*:)([^\r\n]*)"
 )
-_VOLATILE_PARAM = re.compile(r"\b((?:nonce|opaque|cnonce)=\")([^\"\r\n]{0,256})\"")
+_VOLATILE_PARAM = re.compile(
+    r'((?:nonce(?<=\bnonce)|opaque(?<=\bopaque)|cnonce(?<=\bcnonce))=")([^"\r\n]{0,256})"'
+)
 #: Header values: letters to ``a``, digits to ``0`` (a date keeps its shape, not its day).
 _HEADER_CLASS = str.maketrans(
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", "0" * 10 + "A" * 26 + "a" * 26
@@ -46,7 +51,9 @@ _PARAM_CLASS = str.maketrans("0123456789abcdefABCDEF", "0" * 22)
 
 
 def _masked(text: str) -> str:
-    text = _VOLATILE_HEADER.sub(lambda m: m.group(1) + m.group(2).translate(_HEADER_CLASS), text)
+    text = _VOLATILE_HEADER.sub(
+        lambda m: "\n" + m.group(1) + m.group(2).translate(_HEADER_CLASS), text
+    )
     if "nonce=" in text or "opaque=" in text:
         text = _VOLATILE_PARAM.sub(
             lambda m: m.group(1) + m.group(2).translate(_PARAM_CLASS) + '"', text
