@@ -11,8 +11,8 @@ cites (each reference's ``matched`` and ``value``) occurs in the new record's ow
 references are re-pointed at the new evidence's SHA-256 (and the notes that name it). Anything
 else is identified afresh.
 
-Headers whose realm carries a per-device id have a second memo (:mod:`.batch_runs`), and bare
-MAC addresses a third (:mod:`.batch_macs`), as exact as the first.
+Records whose realm or certificate name carries a per-device id have a second memo
+(:mod:`.batch_runs`), and bare MAC addresses a third (:mod:`.batch_macs`), as exact as the first.
 """
 
 from __future__ import annotations

@@ -1,32 +1,31 @@
-"""The batch memo for headers whose realm carries a per-device id.
+"""The batch memo for header-sized records that carry a per-device id.
 
-``Login to 4C0B2A9D17E3``, ``IP Camera(48213)``, ``AXIS_ACCC8E1F02B7``: every device of a model
-answers with the same headers but its own serial, MAC or number in the realm, so the memo of
-:mod:`.batch` never meets the same key twice. :class:`RunMemo` keys such a reply on its text with
-the realm's *runs* of hex digits (four or more, one a digit) masked by class (length; all digits,
-hex with capitals, or hex with lowercase), and reuses an earlier reply's identity with the runs
-(and the hash) written in. The reuse is exact by construction:
+``Login to 4C0B2A9D17E3``, ``IP Camera(48213)``, ``AXIS_ACCC8E1F02B7`` in a realm, ``CN=90114183d260``
+in a certificate's name: every device of a model answers with the same text but its own serial,
+MAC or number, so the memo of :mod:`.batch` never meets the same key twice. :class:`RunMemo` keys
+such a record on its text with those *runs* of hex digits (four or more, one a digit) masked by
+class (length; all digits, hex with capitals, or hex with lowercase), and reuses an earlier
+record's identity with the runs (and the hash) written in. The reuse is exact by construction:
 
-- the reply is a headers-only HTTP/RTSP message (the engine's shortest path: no body, no other
-  kind sniffed, no generic fields), not re-presented, with no UUID, one realm, and each run
-  occurring once in its bytes (so everything the engine reads that contains a run comes from the
-  realm);
-- the *readings* of the field values that hold a run (the entry's values with the new runs written
-  in) — rule hits of the reply's kind and of ``any``, free-text model and name readings, and the
-  IEEE registry's block of any of them the engine reads as a MAC — equal the earlier reply's
-  with each run replaced by a mark: the runs made no other difference than being copied. These
-  are the only per-record searches, on the few values that differ; nothing else is extracted;
+- the record is a headers-only HTTP/RTSP reply with one realm, whose runs are the realm's (the
+  engine's shortest path: no body, no other kind sniffed, no generic fields), or a short
+  certificate name that sniffs as nothing else, whose runs are anywhere in it; not re-presented,
+  with no UUID, and each run occurring once in its bytes;
+- for a name, every field the engine extracts (its generic fields too) is the earlier record's
+  with the runs copied (a reply's headers are not extracted again: only its realm differs);
+- the *readings* of the field values that hold a run — rule hits of the record's kind and of
+  ``any``, free-text model and name readings, exact maker names, and the IEEE registry's block of
+  any of them the engine reads as a MAC — equal the earlier record's with each run replaced by a
+  mark: the runs made no other difference than being copied;
 - every text the earlier identity cites, with its runs written for the new ones, occurs in the
-  new reply (as for the first memo);
-- the entry itself was checked once when stored: the same reply with different runs of the same
-  classes is extracted and identified afresh, and must give the same run-holding fields, the same
-  readings and the substituted line (a run that extraction reads rather than copies, or that the
-  identity shows elsewhere in another form, fails that check, and the entry is never reused).
+  new record (as for the first memo);
+- the entry itself was checked once when stored: the same record with different runs of the same
+  classes is extracted and identified afresh, and must give the same fields, readings and the
+  substituted line (a run that extraction reads rather than copies, or that the identity shows
+  elsewhere in another form, fails that check, and the entry is never reused).
 
-Certificate names with a per-device common name (``CN=<mac>,O=Dahua``) are not served: the engine
-reads their generic fields and words through paths these readings do not cover (a differential
-test found a ``serialNumber`` that is an Axis MAC), so they are identified afresh.
-Anything else is identified afresh too.
+Anything else is identified afresh. Differential tests (tests/identify/test_batch_runs.py) compare
+it with the engine on random realms, names, serials and OUIs.
 """
 
 from __future__ import annotations
@@ -34,18 +33,23 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from camaudit.identify.content import FREE_TEXT
+from camaudit.identify.content import FREE_TEXT, add_generic_fields
 from camaudit.identify.engine import Identifier
 from camaudit.identify.extract import Fields, extract
 from camaudit.identify.extract.sniff import HTTP_HEADERS, RTSP_HEADERS, sniff
 from camaudit.identify.extract.text import normalise_mac
-from camaudit.identify.names import text_template
+from camaudit.identify.extract.unwrap import presented
+from camaudit.identify.names import ordinary_word, text_template
 from camaudit.kb.schema import ANY_KIND
 from camaudit.models import Evidence, EvidenceKind, Identity
 
 _HEADERS_ONLY = {EvidenceKind.HTTP: HTTP_HEADERS, EvidenceKind.RTSP: RTSP_HEADERS}
 #: Kinds whose records this memo may serve.
-RUN_KINDS = frozenset(_HEADERS_ONLY)
+RUN_KINDS = frozenset({*_HEADERS_ONLY, EvidenceKind.TLS})
+#: What a certificate name served must sniff as: itself, nothing else.
+_NAME_ONLY = (EvidenceKind.TLS,)
+#: Longest certificate name served (a PEM or DER certificate is not a name).
+_MAX_NAME = 300
 #: The one quoted realm of a reply: printable ASCII that JSON writes as it is.
 _REALM = re.compile(r'realm="([ !#-\[\]-~]{1,80})"')
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{4,}")
@@ -100,7 +104,7 @@ class RunMemo:
         runs, key = shaped
         found = self._memo.get(key)
         if found is not None:
-            if found.checked and self._reusable(ev.kind, found, runs, text):
+            if found.checked and self._reusable(ev, found, runs, text):
                 self.hits += 1
                 return fill_line(found.parts, ev.sha256, runs)
             self.misses += 1
@@ -115,23 +119,29 @@ class RunMemo:
         self._memo[key] = entry
         return line
 
-    def _reusable(
-        self, kind: EvidenceKind, found: _Entry, runs: tuple[str, ...], text: str
-    ) -> bool:
-        sub = Fields()
-        for name, value in found.fields:
-            sub.add(name, _unmark(value, runs))
-        if self._readings(kind, sub, runs) != found.readings:
+    def _reusable(self, ev: Evidence, found: _Entry, runs: tuple[str, ...], text: str) -> bool:
+        if ev.kind is EvidenceKind.TLS:
+            # A name is extracted again (generic fields come from its whole text): every value
+            # must be the entry's with the runs copied.
+            fields = self._fields(ev)
+            if _templates(fields, runs) != found.fields:
+                return False
+            sub = _holding(fields, runs)
+        else:
+            sub = Fields()
+            for name, value in found.fields:
+                sub.add(name, _unmark(value, runs))
+        if self._readings(ev.kind, sub, runs) != found.readings:
             return False
         return all(_unmark(t, runs) in text for t in found.cited)
 
     def _entry(self, ev: Evidence, runs: tuple[str, ...], identity: Identity, line: str) -> _Entry:
-        sub = self._run_fields(ev, runs)
-        fields = tuple((name, _mark(v, runs)) for name, values in sub.items() for v in values)
+        fields = self._fields(ev)
+        sub = _holding(fields, runs)
         cited = {t for r in identity.evidence for t in (r.matched, r.value) if t}
         return _Entry(
             runs,
-            fields,
+            _templates(fields if ev.kind is EvidenceKind.TLS else sub, runs),
             self._readings(ev.kind, sub, runs),
             tuple(sorted(_mark(t, runs) for t in cited)),
             cut_line(line, ev.sha256, runs),
@@ -141,35 +151,50 @@ class RunMemo:
     def _shape(
         self, ev: Evidence, masked: str, text: str
     ) -> tuple[tuple[str, ...], tuple[EvidenceKind, object, str]] | None:
-        if "\\" in text or "&" in text or _MARK in text or "uuid:" in text.lower():
+        low = text.lower()
+        if "\\" in text or "&" in text or _MARK in text or "uuid:" in low:
             return None  # read as re-presented, or a UUID's MAC read from the text
-        if text.lower().count("realm") != 1:
+        if ev.kind is EvidenceKind.TLS:
+            region = self._name_region(ev, text, low)
+        else:
+            m = _REALM.search(text) if low.count("realm") == 1 else None
+            region = m.group(1) if m is not None else None
+        if region is None:
             return None
-        m = _REALM.search(text)
-        if m is None:
-            return None
-        runs = _runs(m.group(1))
+        runs = _runs(region)
         if not runs or len(runs) > _MAX_RUNS or len(set(runs)) != len(runs):
             return None
         if any(text.count(r) != 1 or masked.count(r) != 1 for r in runs):
             return None
         sniffed = sniff(text, ev.payload[:2])
-        if sniffed is not _HEADERS_ONLY[ev.kind]:
+        if ev.kind is EvidenceKind.TLS:
+            if sniffed.kinds != _NAME_ONLY:
+                return None
+        elif sniffed is not _HEADERS_ONLY[ev.kind]:
             return None
         key = masked
         for r in runs:
             key = key.replace(r, _run_class(r))
         return runs, (ev.kind, sniffed, key)
 
-    def _run_fields(self, ev: Evidence, runs: tuple[str, ...]) -> Fields:
-        """The extracted field values that contain a run."""
+    @staticmethod
+    def _name_region(ev: Evidence, text: str, low: str) -> str | None:
+        """A certificate's names as one short line of text (not a PEM or DER certificate, no
+        realm or MAC address written with separators that the content pass would read)."""
+        if len(text) > _MAX_NAME or not text.isascii() or not text.isprintable():
+            return None
+        if "-----" in text or "realm" in low or text.count(":") >= 5 or text.count("-") >= 5:
+            return None
+        if presented(ev) is not None:
+            return None
+        return text
+
+    def _fields(self, ev: Evidence) -> Fields:
+        """What the engine extracts from the record (a certificate name's generic fields too)."""
         fields = extract(ev, self.identifier.rules.wanted(ev.kind.value))
-        sub = Fields()
-        for name, values in fields.items():
-            for value in values:
-                if any(r in value for r in runs):
-                    sub.add(name, value)
-        return sub
+        if ev.kind is EvidenceKind.TLS:
+            add_generic_fields(ev.kind, fields, ev.payload[:2])
+        return fields
 
     def _readings(
         self, kind: EvidenceKind, sub: Fields, runs: tuple[str, ...]
@@ -188,6 +213,10 @@ class RunMemo:
             for value in values:
                 for part in text_template(ident, value, weight):
                     out.append(tuple(tuple(_mark(str(x), runs) for x in item) for item in part))
+        for value in sub.get("gen.word"):
+            # a value that is exactly a maker's name (content's exact names)
+            found = ident.kb.resolve(value) if len(value) >= 3 else None
+            out.append(("gen.word", found is not None and not ordinary_word(ident, value)))
         out.extend(self._mac_readings(sub))
         return tuple(out)
 
@@ -219,12 +248,27 @@ class RunMemo:
         if len(set(other) | set(runs)) != 2 * len(other):
             return False
         probe = Evidence(ev.kind, _unmark(_mark(text, runs), other).encode("utf-8"))
-        sub = self._run_fields(probe, other)
-        fields = tuple((name, _mark(v, other)) for name, values in sub.items() for v in values)
-        if fields != entry.fields or self._readings(ev.kind, sub, other) != entry.readings:
+        fields = self._fields(probe)
+        sub = _holding(fields, other)
+        shown = _templates(fields if ev.kind is EvidenceKind.TLS else sub, other)
+        if shown != entry.fields or self._readings(ev.kind, sub, other) != entry.readings:
             return False
         fresh = self.identifier.identify([probe]).to_json() + "\n"
         return fresh == fill_line(entry.parts, probe.sha256, other)
+
+
+def _holding(fields: Fields, runs: tuple[str, ...]) -> Fields:
+    """The field values that contain a run."""
+    sub = Fields()
+    for name, values in fields.items():
+        for value in values:
+            if any(r in value for r in runs):
+                sub.add(name, value)
+    return sub
+
+
+def _templates(fields: Fields, runs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((name, _mark(v, runs)) for name, values in fields.items() for v in values)
 
 
 def _mark(text: str, runs: tuple[str, ...]) -> str:

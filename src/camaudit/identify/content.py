@@ -202,6 +202,15 @@ def observe_content(
         _fragment_as_others(ident, obs, text, declared, sha, seen)
 
 
+def add_generic_fields(declared: EvidenceKind, fields: Fields, payload_head: bytes) -> None:
+    """Add to ``fields`` the ``gen.*`` fields :func:`observe_content` adds for a record of the
+    ``declared`` kind in which no other kind is sniffed (used by the batch memo of
+    :mod:`.batch_runs`, which must see what the engine reads)."""
+    text = fields.first("raw") or ""
+    sniffed = sniff(text, payload_head)
+    _generic([fields], text, sniffed, set(_COVERS.get(declared, ())), fields)
+
+
 def _plain_lines(fields: Fields) -> bool:
     """Whether an HTTP/RTSP extraction found no message at all in several lines of text."""
     fragment = fields.first("fragment")
