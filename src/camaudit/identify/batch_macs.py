@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from camaudit.identify.batch_runs import cut_line, fill_line
+from camaudit.identify.batch_runs import SHIFT, cut_line, fill_line
 from camaudit.identify.engine import Identifier
 from camaudit.identify.extract.unwrap import presented
 from camaudit.models import Evidence, EvidenceKind
@@ -23,8 +23,6 @@ from camaudit.models import Evidence, EvidenceKind
 #: An address with ``:`` or ``-`` between its octets (bare hex digits could be read as bytes).
 _MAC_TEXT = re.compile(r"[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}")
 _MEMO_SIZE = 20_000
-#: Another last octet of the same letter case.
-_SHIFT = str.maketrans("0123456789abcdefABCDEF", "1234567890bcdefaBCDEFA")
 
 
 class _Entry(NamedTuple):
@@ -89,7 +87,7 @@ class MacMemo:
     def _check(self, ev: Evidence, texts: tuple[str, ...], entry: _Entry) -> bool:
         """Whether the entry gives what the engine gives for another last octet."""
         raw = texts[-1]
-        moved = raw[:-2] + raw[-2:].translate(_SHIFT)
+        moved = raw[:-2] + raw[-2:].translate(SHIFT)
         probe = Evidence(EvidenceKind.MAC, moved.encode("ascii"))
         shaped = self._shape(probe)
         if shaped is None or len(shaped[1]) != len(texts):

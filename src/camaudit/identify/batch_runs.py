@@ -40,6 +40,7 @@ from camaudit.identify.extract.sniff import HTTP_HEADERS, RTSP_HEADERS, sniff
 from camaudit.identify.extract.text import normalise_mac
 from camaudit.identify.extract.unwrap import presented
 from camaudit.identify.names import ordinary_word, text_template
+from camaudit.identify.oui import is_locally_administered
 from camaudit.kb.schema import ANY_KIND
 from camaudit.models import Evidence, EvidenceKind, Identity
 
@@ -63,7 +64,7 @@ _MARKS = tuple(_MARK + c for c in "ghij")
 _MAX_RUNS = 4
 _MEMO_SIZE = 20_000
 #: A run's other text of the same classes (digits stay digits, hex letters keep their case).
-_SHIFT = str.maketrans("0123456789abcdefABCDEF", "1234567890bcdefaBCDEFA")
+SHIFT = str.maketrans("0123456789abcdefABCDEF", "1234567890bcdefaBCDEFA")
 
 
 class _Entry(NamedTuple):
@@ -236,15 +237,13 @@ class RunMemo:
     def _block(self, mac: str) -> tuple[object, ...]:
         oui = self.identifier.resolver.oui
         hit = oui.lookup(mac) if oui is not None else None
-        digits = "".join(c for c in mac if c in "0123456789abcdefABCDEF")
-        local = len(digits) >= 2 and bool(int(digits[:2], 16) & 0x02)
-        return (hit.prefix, hit.registrant) if hit else (), local
+        return (hit.prefix, hit.registrant) if hit else (), is_locally_administered(mac)
 
     def _check(self, ev: Evidence, text: str, entry: _Entry) -> bool:
         """Whether the entry gives what the engine gives for the same reply with other runs of
         the same classes (checked once per entry): the same run fields, readings and line."""
         runs = entry.runs
-        other = tuple(r.translate(_SHIFT) for r in runs)
+        other = tuple(r.translate(SHIFT) for r in runs)
         if len(set(other) | set(runs)) != 2 * len(other):
             return False
         probe = Evidence(ev.kind, _unmark(_mark(text, runs), other).encode("utf-8"))
