@@ -265,6 +265,22 @@ def test_free_text_reads_the_surest_of_its_model_numbers(ident):
     assert got.model == "CS-C6TC-1G2WF"
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"type": "UVC G4 Pro", "firmwareVersion": "4.73.8", "state": "CONNECTED"}',
+        b'{"firmwareVersion": "4.73.8", "type": "UVC G4 Pro"}',
+    ],
+)
+def test_a_model_number_read_twice_counts_at_its_surest_field(ident, data):
+    # The whole JSON is also a free-text fragment (discounted); the `type` value holding the
+    # model is a device-type field, and the model counts once, at that field's weight,
+    # whatever order the fields were read in.
+    got = ident.identify([Evidence(K.HTTP, data)])
+    assert got.manufacturer == "Ubiquiti"
+    assert any(r.field.startswith("gen.device_type") for r in got.evidence)
+
+
 def test_a_value_that_is_only_a_model_number_names_the_maker_as_a_model_field(ident):
     # A register line that is just the model (not JSON): read as a model column would be.
     alone = ident.identify([Evidence(K.ASSET_ROW, b"CS-CV248-A0-1C2WFR")])

@@ -332,8 +332,11 @@ def _free_text(
     sha: str | None,
     seen: _Seen,
 ) -> None:
-    """Model numbers and maker names in free-text fields."""
+    """Model numbers and maker names in free-text fields. A model number read in several
+    fields counts once, at the weight of the field that says most (a ``type`` value before
+    the whole fragment it sits in)."""
     models: set[str] | None = None
+    texts: list[tuple[float, str, list[str]]] = []
     for f in every:
         for fname, values in f.items():
             weight = _FREE_WEIGHT.get(fname)
@@ -341,16 +344,20 @@ def _free_text(
                 if fname == "gen.word":
                     _exact_names(ident, obs, values, kind, sha, seen)
                 continue
-            for text in values:
-                model_part, name_part = text_template(ident, text, weight)
-                if model_part:
-                    if models is None:
-                        models = {v for (fld, v, _m) in seen if fld == "model"}
-                    if model_part[0][1].casefold() not in models:
-                        models.add(model_part[0][1].casefold())
-                        _add_template(obs, model_part, kind, fname, text, sha, seen)
-                if name_part and fname in _NAME_FIELDS:
-                    _add_template(obs, name_part, kind, fname, text, sha, seen)
+            texts.append((weight, fname, values))
+    if len(texts) > 1:
+        texts.sort(key=lambda t: -t[0])
+    for weight, fname, values in texts:
+        for text in values:
+            model_part, name_part = text_template(ident, text, weight)
+            if model_part:
+                if models is None:
+                    models = {v for (fld, v, _m) in seen if fld == "model"}
+                if model_part[0][1].casefold() not in models:
+                    models.add(model_part[0][1].casefold())
+                    _add_template(obs, model_part, kind, fname, text, sha, seen)
+            if name_part and fname in _NAME_FIELDS:
+                _add_template(obs, name_part, kind, fname, text, sha, seen)
 
 
 def _exact_names(

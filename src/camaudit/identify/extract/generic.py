@@ -60,7 +60,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "firmware", "firmwareversion", "firmwarever", "firmwarerevision", "firmwarebuild",
         "fwversion", "fwver", "fw", "fwrev", "firmver", "softver", "firmwareversionstring",
         "softwareversion", "softwarever", "software", "swversion", "swver", "softversion",
-        "sysversion", "systemversion", "romversion", "firmwareversie", "firmwarestand",
+        "sysversion", "systemversion", "romversion", "deviceversion", "devversion",
+        "cameraversion", "firmwareversie", "firmwarestand",
         "versionfirmware", "versiondufirmware", "versiondelfirmware", "versionefirmware",
         "versaodofirmware", "versiónfirmware", "прошивка", "версияпрошивки", "固件版本", "软件版本",
         "系统版本", "ファームウェア", "ファームウェアバージョン", "펌웨어",
@@ -82,7 +83,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "device_type": (
         "devicetype", "deviceclass", "producttype", "devtype", "cameratype", "deviceclassname",
-        "devicecategory", "gerätetyp", "geratetyp", "设备类型",
+        "devicecategory", "type", "gerätetyp", "geratetyp", "设备类型",
     ),
     "name": (
         "devicename", "friendlyname", "name", "cameraname", "title", "description",
