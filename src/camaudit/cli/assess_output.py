@@ -5,15 +5,17 @@ and the remediation plan naming the devices each step concerns."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 
-from camaudit.assess import Assessment
-from camaudit.assess.prerequisites import site_sensitivity_gap
-from camaudit.assess.results import DeviceAssessment
 from camaudit.cli.tables import Column, device_name, fit_table, maker_label, place, print_tables
 from camaudit.untrusted_text import visible
+
+if TYPE_CHECKING:  # the assessment engine loads when a command assesses, not at CLI start-up
+    from camaudit.assess import Assessment
+    from camaudit.assess.results import DeviceAssessment
 
 #: Devices named under one plan step before "and N more".
 NAMED_PER_STEP = 5
@@ -80,6 +82,8 @@ def print_assessment(console: Console, result: Assessment, *, wide: bool = False
 
 def prerequisite_notes(result: Assessment) -> list[str]:
     """What a policy could not decide for want of a setting, with the command that sets it."""
+    from camaudit.assess.prerequisites import site_sensitivity_gap
+
     gap = site_sensitivity_gap(result)
     if gap is None:
         return []

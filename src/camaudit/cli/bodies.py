@@ -10,7 +10,6 @@ from rich.table import Table
 
 from camaudit.cli.common import DB_HELP, console, open_store, print_json
 from camaudit.cli.identity import UserOpt, caller
-from camaudit.oversight import service
 
 bodies_app = typer.Typer(
     help="Public bodies (councils, police forces, ...): official names, codes, populations.",
@@ -22,6 +21,8 @@ DbOpt = Annotated[str | None, typer.Option("--db", help=DB_HELP, envvar="CAMAUDI
 @bodies_app.command("load")
 def load(db: DbOpt = None, user: UserOpt = None) -> None:
     """Load the shipped reference list (Scotland's 32 council areas and Police Scotland)."""
+    from camaudit.oversight import service  # loaded when the command runs
+
     with open_store(db) as store:
         added, updated = service.load_reference_bodies(store, caller(user))
     console.print(f"{added} bodies added, {updated} updated")
@@ -39,6 +40,8 @@ def import_(
     user: UserOpt = None,
 ) -> None:
     """Import bodies from a CSV file (other nations or sectors)."""
+    from camaudit.oversight import service  # loaded when the command runs
+
     with open_store(db) as store:
         added, updated = service.import_bodies(store, caller(user), file)
     console.print(f"{added} bodies added, {updated} updated")
@@ -63,6 +66,8 @@ def population(
     user: UserOpt = None,
 ) -> None:
     """Set populations from a downloaded table, matched by GSS code, else by name."""
+    from camaudit.oversight import service  # loaded when the command runs
+
     with open_store(db) as store:
         result = service.import_population(
             store, caller(user), file, vintage=vintage, source=source
@@ -81,6 +86,8 @@ def list_(
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The bodies with their codes and populations ("not known" where no sourced figure)."""
+    from camaudit.oversight import service  # loaded when the command runs
+
     with open_store(db) as store:
         bodies = service.list_bodies(store, caller(user))
     if json_out:
@@ -115,6 +122,8 @@ def link(
     user: UserOpt = None,
 ) -> None:
     """Link a body to the organisation its audits are stored under."""
+    from camaudit.oversight import service  # loaded when the command runs
+
     with open_store(db) as store:
         b = service.link_body(store, caller(user), body, org)
     console.print(f"{b.name} → organisation {org!r}")
@@ -128,6 +137,8 @@ def key(
     user: UserOpt = None,
 ) -> None:
     """Register the public key a body signs its exported answers with."""
+    from camaudit.oversight import service  # loaded when the command runs
+
     with open_store(db) as store:
         b = service.register_key(store, caller(user), body, public_key.read_text(encoding="ascii"))
     console.print(f"key registered for {b.name}")
