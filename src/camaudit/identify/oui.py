@@ -14,7 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 
 WIRESHARK_MANUF = Path("/usr/share/wireshark/manuf")
-_OUI_LINE = re.compile(r"^([0-9A-F]{2}-[0-9A-F]{2}-[0-9A-F]{2})\s+\(hex\)\s+(.+?)\s*$")
+_OUI_LINE = re.compile(
+    r"^([0-9A-F]{2}-[0-9A-F]{2}-[0-9A-F]{2})[ \t]+\(hex\)[ \t]+(.+?)[ \t\r]*$", re.MULTILINE
+)
 _MANUF_LINE = re.compile(r"^([0-9A-Fa-f:.\-]+)(?:/(\d+))?\s+(\S+)(?:\s+(.+?))?\s*$")
 
 
@@ -71,11 +73,10 @@ def _netaddr_oui() -> Path | None:
 
 
 def _read_ieee(path: Path, table: dict[str, str]) -> None:
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            m = _OUI_LINE.match(line)
-            if m:
-                table[m.group(1).replace("-", "")] = m.group(2)
+    # One pass over the whole file: only one line in six of the registry is a block's.
+    text = path.read_text(encoding="utf-8", errors="replace")
+    for m in _OUI_LINE.finditer(text):
+        table[m.group(1).replace("-", "")] = m.group(2)
 
 
 def _read_manuf(path: Path, tables: dict[int, dict[str, str]]) -> None:

@@ -27,6 +27,7 @@ from camaudit.kb.schema import (
     VendorEntry,
     VendorsFile,
 )
+from camaudit.kb.yaml_cache import load_cached
 
 KB_DIR = Path(__file__).resolve().parent
 #: libyaml's C loader when available (several times faster), else the pure-Python one; both safe.
@@ -315,12 +316,19 @@ def plain_typing(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_DASHES)
 
 
+def _parse_yaml(data: bytes) -> object:
+    return yaml.load(data.decode("utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+
+
 def _read_yaml(path: Path) -> object:
     try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+        data = path.read_bytes()
     except OSError as exc:
         raise KnowledgeBaseError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return load_cached(data, _parse_yaml, _YAML_LOADER.__name__)
+    except UnicodeDecodeError as exc:
+        raise KnowledgeBaseError(f"{path}: not UTF-8 text: {exc}") from None
     except yaml.YAMLError as exc:
         raise KnowledgeBaseError(f"{path}: invalid YAML: {exc}") from None
 
