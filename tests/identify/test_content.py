@@ -281,6 +281,14 @@ def test_a_model_number_read_twice_counts_at_its_surest_field(ident, data):
     assert any(r.field.startswith("gen.device_type") for r in got.evidence)
 
 
+@pytest.mark.parametrize(
+    ("row", "maker"), [(b"NVR21-S2 Series", "Dahua"), (b"DS-2CD2143G2-I series", "Hikvision")]
+)
+def test_a_model_number_with_a_series_word_is_still_only_a_model(ident, row, maker):
+    # "<code> Series" names a product line and nothing else: read as a model column would be.
+    assert ident.identify([Evidence(K.ASSET_ROW, row)]).manufacturer == maker
+
+
 def test_a_value_that_is_only_a_model_number_names_the_maker_as_a_model_field(ident):
     # A register line that is just the model (not JSON): read as a model column would be.
     alone = ident.identify([Evidence(K.ASSET_ROW, b"CS-CV248-A0-1C2WFR")])

@@ -33,6 +33,9 @@ _DEVICE_TYPES = {t.value for t in DeviceType}
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/.]{2,40}")
 #: A token the grammar may read as a model number has a letter and a digit.
 _MODEL_LIKE = re.compile(r"(?=[^A-Za-z]*[A-Za-z])(?=\D*\d)")
+#: A line or series word after a model number (``NVR21-S2 Series``, ``DS-2CD2xx3 line``): the
+#: value still names only the model.
+_LINE_WORD = re.compile(r"\s+(?:series|serie|serien|line|range|family)\s*$", re.IGNORECASE)
 #: Words of free text for model names written as several (``G4 Bullet``, ``VIGI C340``).
 _WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/.+]{0,40}")
 #: A model name of several words is read from free text only with a pattern this sure of its
@@ -160,7 +163,8 @@ class Resolver:
         if best is not None:
             token = best[1]
             # The model itself keeps the free-text weight.
-            whole = token == text.strip()
+            bare = text.strip()
+            whole = token == bare or token == _LINE_WORD.sub("", bare)
             facts = list(self.model_facts(token.upper(), weight, ref, as_field=whole))
             yield from facts
             if not whole and len(found) > 1:
