@@ -289,6 +289,24 @@ def test_a_model_number_with_a_series_word_is_still_only_a_model(ident, row, mak
     assert ident.identify([Evidence(K.ASSET_ROW, row)]).manufacturer == maker
 
 
+@pytest.mark.parametrize(
+    ("kind", "doc", "maker"),
+    [
+        (K.HTTP, b'<device manufacturer="Hikvision" model="DS-2CD2143G2-I"/>', "Hikvision"),
+        (K.ONVIF_DEVINFO, b'<x:Info Manufacturer="Axis" Model="P1435-LE"/>', "Axis"),
+        (K.HTTP, b'<Profile token="Profile_1" name="Dahua" type="IPC"/>', None),
+    ],
+)
+def test_device_fields_in_xml_attributes(ident, kind, doc, maker):
+    # Attributes that name the device's own fields count; a name or type attribute does not.
+    assert ident.identify([Evidence(kind, doc)]).manufacturer == maker
+
+
+@pytest.mark.parametrize(("txt", "maker"), [(b"md=DS-2CD2143G2-I", "Hikvision")])
+def test_the_model_key_of_an_mdns_txt_record(ident, txt, maker):
+    assert ident.identify([Evidence(K.MDNS, txt)]).manufacturer == maker
+
+
 def test_a_value_that_is_only_a_model_number_names_the_maker_as_a_model_field(ident):
     # A register line that is just the model (not JSON): read as a model column would be.
     alone = ident.identify([Evidence(K.ASSET_ROW, b"CS-CV248-A0-1C2WFR")])

@@ -12,6 +12,7 @@ from camaudit.identify.extract.fields import Fields
 from camaudit.identify.extract.generic import (
     canonical,
     canonical_fields,
+    device_attributes,
     json_pairs,
     printout_pairs,
     scope_fields,
@@ -143,3 +144,23 @@ def test_site_survey_networks_are_not_this_device():
     canonical_fields([("SSID", "Hikvision"), ("xml.ESSID", "Dahua"), ("Vendor", "Axis")], fields)
     assert fields.get("gen.word") == []
     assert fields.get("gen.manufacturer") == ["Axis"]
+
+
+def test_device_fields_written_as_xml_attributes():
+    doc = (
+        '<?xml version="1.0"?><DeviceInfo xmlns="urn:x" Vendor=\'Dahua\' Model="IPC-HFW1230S" '
+        'SerialNumber="6G0B3E7PAG00A21"><Profile token="Profile_1" name="main" type="x"/>'
+        "</DeviceInfo>"
+    )
+    assert device_attributes(doc) == [
+        ("vendor", "Dahua"),
+        ("model", "IPC-HFW1230S"),
+        ("serialnumber", "6G0B3E7PAG00A21"),
+    ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("<>/=\"' abmodel:x&;#\n")), max_size=2000))
+def test_xml_attributes_of_random_markup_never_raise(text):
+    for name, value in device_attributes(text):
+        assert name and value == value.strip()

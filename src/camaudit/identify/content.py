@@ -26,6 +26,7 @@ from camaudit.identify.extract import Fields, extract_as
 from camaudit.identify.extract.generic import (
     canonical,
     canonical_fields,
+    device_attributes,
     scope_fields,
     sdp_fields,
     structured_pairs,
@@ -57,6 +58,9 @@ FREE_TEXT: tuple[tuple[str, float], ...] = (
     ("cn", 0.55),
     ("gen.name", 0.65),
     ("gen.model", 0.75),
+    # an mDNS TXT record's model key (HomeKit and Cast write the model in ``md``)
+    ("md", 0.75),
+    ("txt.md", 0.75),
     ("gen.device_type", 0.75),
     ("gen.hardware", 0.6),
     ("o", 0.55),
@@ -271,6 +275,9 @@ def _generic(
         todo = [f for f in sniffed.formats if f not in covered and f != "sdp"]
         if todo:
             pairs.extend(structured_pairs(text, todo))
+        if "xml" in sniffed.formats and "xml" in covered:
+            # the kind's extractor reads the elements; attributes are read here
+            pairs.extend(device_attributes(text))
         if "sdp" in sniffed.formats:
             sdp_fields(text, gen)
     if "\\n" in text and text.count("\\n") > text.count("\n"):

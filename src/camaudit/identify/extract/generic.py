@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from camaudit.identify.extract.fields import Fields
-from camaudit.identify.extract.markup import xml_leaves
+from camaudit.identify.extract.markup import xml_attributes, xml_leaves
 
 _MAX_PAIRS = 2000
 _MAX_JSON = 256 * 1024
@@ -310,6 +310,19 @@ def kv_pairs(text: str) -> list[tuple[str, str]]:
     ]
 
 
+#: Canonical fields an XML attribute may give (a ``name`` or ``type`` attribute rarely means
+#: the device's).
+_ATTRIBUTE_FIELDS = frozenset({"manufacturer", "model", "firmware", "serial", "mac", "hardware"})
+
+
+def device_attributes(text: str) -> list[tuple[str, str]]:
+    """Device fields written as XML attributes (``<device manufacturer="X" model="Y"/>``);
+    other attributes (xmlns, version, token, name...) are the document's, not the device's."""
+    if "=" not in text:
+        return []
+    return [p for p in xml_attributes(text) if canonical(p[0]) in _ATTRIBUTE_FIELDS]
+
+
 def structured_pairs(text: str, formats: Iterable[str]) -> list[tuple[str, str]]:
     """Key/value pairs of ``text`` read as each of the sniffed ``formats`` (one parse each)."""
     out: list[tuple[str, str]] = []
@@ -318,6 +331,7 @@ def structured_pairs(text: str, formats: Iterable[str]) -> list[tuple[str, str]]
         out.extend(json_pairs(text))
     if "xml" in fmts:
         out.extend(xml_leaves(text))
+        out.extend(device_attributes(text))
     if "kv" in fmts:
         out.extend(kv_pairs(text))
     if "printout" in fmts or ("json" in fmts and not out):

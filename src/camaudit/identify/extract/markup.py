@@ -77,6 +77,27 @@ def xml_leaves(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_ATTR_RE = re.compile(
+    r"""(?<=[\s<])(?:[\w.-]+:)?([A-Za-z_][\w.-]{0,63})\s*=\s*(?:"([^"<>]{0,200})"|'([^'<>]{0,200})')"""
+)
+
+
+def xml_attributes(text: str) -> list[tuple[str, str]]:
+    """``(local-name, value)`` of the attributes written in ``text``'s tags
+    (``<device manufacturer="X" model="Y"/>``), document order, bounded (never raises)."""
+    out: list[tuple[str, str]] = []
+    for m in _ATTR_RE.finditer(text[:MAX_XML]):
+        value = m.group(2) if m.group(2) is not None else m.group(3)
+        if "&" in value:
+            value = html.unescape(value)
+        value = value.strip()
+        if value:
+            out.append((m.group(1).lower(), value))
+            if len(out) >= _MAX_LEAVES:
+                break
+    return out
+
+
 def extract_xml(text: str, wanted: Wanted = None) -> Fields:
     """Every XML leaf by lower-cased local name (the fields of sadp/isapi/onvif/upnp)."""
     fields = Fields()
