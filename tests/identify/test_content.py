@@ -307,6 +307,29 @@ def test_the_model_key_of_an_mdns_txt_record(ident, txt, maker):
     assert ident.identify([Evidence(K.MDNS, txt)]).manufacturer == maker
 
 
+@pytest.mark.parametrize(
+    ("row", "maker"),
+    [
+        (b'{"Make": "Hik Vision", "Model": "unknown"}', "Hikvision"),
+        (b'{"manufacturer": "Hikvison"}', "Hikvision"),
+        (b'{"Make": "Dahau", "Site": "Depot"}', "Dahua"),
+        (b'{"Make": "Contractor supplied"}', None),
+    ],
+)
+def test_a_maker_column_is_read_as_people_write_it(ident, row, maker):
+    # As the register importer reads maker columns (kb/register_spellings.yaml, one edit off a
+    # KB name): identify --batch on a raw register row gives what an import would.
+    got = ident.identify([Evidence(K.ASSET_ROW, row)])
+    assert got.manufacturer == maker
+    if maker:
+        assert any("read as" in n for n in got.notes)
+
+
+def test_a_row_an_importer_read_already_is_not_read_again(ident):
+    row = b'{"Make": "Hikvison", "read as": "nothing"}'
+    assert ident.identify([Evidence(K.ASSET_ROW, row)]).manufacturer is None
+
+
 def test_a_value_that_is_only_a_model_number_names_the_maker_as_a_model_field(ident):
     # A register line that is just the model (not JSON): read as a model column would be.
     alone = ident.identify([Evidence(K.ASSET_ROW, b"CS-CV248-A0-1C2WFR")])

@@ -7,10 +7,12 @@ combined (noisy-OR per value) and the strongest value wins. Conflicts are explai
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from camaudit.errors import KnowledgeBaseError
 from camaudit.identify.content import observe_content
 from camaudit.identify.extract import Fields, extract
 from camaudit.identify.extract.text import normalise_mac
@@ -22,6 +24,13 @@ from camaudit.identify.resolve import Resolver
 from camaudit.identify.rules import RuleHit, RuleIndex
 from camaudit.kb import KnowledgeBase, load_kb
 from camaudit.models import DeviceType, Evidence, EvidenceKind, EvidenceRef, Identity, Restriction
+
+if TYPE_CHECKING:
+    from camaudit.importers.register_reading import RegisterReader
+
+#: Key of a register row an importer has read already, and the suffix of the columns it kept
+#: as written (importers/register_reading.py).
+READ_AS = "read as"
 
 #: Fused score a manufacturer needs before an identity names it.
 MANUFACTURER_THRESHOLD = 0.5
@@ -91,6 +100,9 @@ class Identifier:
         # Resolved facts of a (cached, hence reused) rule hit, minus the evidence hash.
         self._templates: dict[tuple[str, str, tuple[tuple[str, str], ...]], _Template] = {}
         self._first_words: frozenset[str] | None = None
+        #: The register reader (built on the first register row; None: this KB has none).
+        self._reader: RegisterReader | None = None
+        self._reader_built = False
         self._asset_text_fields: tuple[tuple[str, float], ...] | None = None
         self._asset_free_text_names: frozenset[str] | None = None
         #: Model-grammar facts per free-text value (see content.py).
@@ -137,6 +149,47 @@ class Identifier:
             and not name.endswith(_AS_WRITTEN)
         )
 
+    def _read_row(self, evidence: Evidence) -> tuple[Evidence, str] | None:
+        """A register row whose maker column is written as people write it ("Hik Vision",
+        "Hikvison", "HIK-VISION", "Dahau"), with the column holding the KB name it means (read
+        as the register importer reads maker columns: importers.register_reading) and what was
+        read; None when no maker column needed it or the row was read by an importer."""
+        reader = self._register_reader()
+        if reader is None:
+            return None
+        try:
+            row = json.loads(evidence.payload)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(row, dict) or READ_AS in row:
+            return None
+        said: list[str] = []
+        for key, value in list(row.items()):
+            if str(key).strip().lower() not in reader.maker_keys or not isinstance(value, str):
+                continue
+            if self.kb.resolve(value) is not None or self.kb.is_ignored_name(value):
+                continue
+            found = reader.find_maker(value, forgiving=True)
+            if found is not None:
+                row[f"{key}{_AS_WRITTEN}"] = row.pop(key)
+                row[key] = found.name
+                said.append(found.describe(str(key)))
+        if not said:
+            return None
+        row[READ_AS] = "; ".join(said)
+        return Evidence(evidence.kind, json.dumps(row).encode()), f"read as: {row[READ_AS]}"
+
+    def _register_reader(self) -> RegisterReader | None:
+        if not self._reader_built:
+            from camaudit.importers.register_reading import RegisterReader, load_spellings
+
+            self._reader_built = True
+            try:
+                self._reader = RegisterReader(self.kb, load_spellings())
+            except KnowledgeBaseError:  # a KB without the names the spellings file uses
+                self._reader = None
+        return self._reader
+
     def resolved(self, kind: str, hit: RuleHit) -> _Template:
         """Facts a hit asserts, resolved through the KB once per (rule, asserted values)."""
         key = (kind, hit.rule.id, hit.sets)
@@ -177,7 +230,12 @@ class Identifier:
         try:
             shown = presented(evidence) if only is None else None
             if shown is None:
-                self._observe(evidence, obs, only, stage, evidence.sha256)
+                read = self._read_row(evidence) if evidence.kind is EvidenceKind.ASSET_ROW else None
+                if read is not None:
+                    obs.notes.append(f"evidence {evidence.sha256[:12]} (asset_row) {read[1]}")
+                self._observe(
+                    evidence if read is None else read[0], obs, only, stage, evidence.sha256
+                )
             else:
                 self._observe_shown(evidence, shown, obs, stage)
         except Exception as exc:
