@@ -42,6 +42,7 @@ from camaudit.identify.extract.generic import (
         ("type", "device_type"),
         ("deviceVersion", "firmware"),
         ("friendlyName", "name"),
+        ("product", "name"),
         ("version", None),
         ("Content-Type", None),
         ("", None),

@@ -87,7 +87,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "name": (
         "devicename", "friendlyname", "name", "cameraname", "title", "description",
-        "devicedescription", "modeldescription", "productname", "machinename", "server",
+        "devicedescription", "modeldescription", "productname", "product", "machinename",
+        "server",
         "serverheader", "useragent", "xuseragent", "servername", "banner",
     ),
 }
