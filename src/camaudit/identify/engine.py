@@ -28,8 +28,7 @@ from camaudit.models import DeviceType, Evidence, EvidenceKind, EvidenceRef, Ide
 if TYPE_CHECKING:
     from camaudit.importers.register_reading import RegisterReader
 
-#: Key of a register row an importer has read already, and the suffix of the columns it kept
-#: as written (importers/register_reading.py).
+#: Key of a register row an importer has read already (importers/register_reading.py).
 READ_AS = "read as"
 
 #: Fused score a manufacturer needs before an identity names it.
