@@ -7,7 +7,6 @@ combined (noisy-OR per value) and the strongest value wins. Conflicts are explai
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,6 +37,10 @@ FIELD_THRESHOLD = 0.25
 _FREE_TEXT_FIELDS = ("description",)
 _MAKER_FIELDS = frozenset({"manufacturer", "brand"})
 _MODEL_COLUMN_RULE = "asset.model.column"
+#: A maker column read as people write it (see Identifier._maker_columns), and its weight (the
+#: make column rule's, a little less: the name was read, not written).
+_MAKER_COLUMN_RULE = "register:maker-column"
+_MAKER_COLUMN_WEIGHT = 0.8
 #: Weight of a model number found in a register column no rule reads (as in a description).
 OTHER_COLUMN_WEIGHT = 0.65
 #: Fields of a register row that are not its columns, or are read elsewhere.
@@ -148,35 +151,27 @@ class Identifier:
             and not name.endswith(_AS_WRITTEN)
         )
 
-    def _read_row(self, evidence: Evidence) -> tuple[Evidence, str] | None:
-        """A register row whose maker column is written as people write it ("Hik Vision",
-        "Hikvison", "HIK-VISION", "Dahau"), with the column holding the KB name it means (read
-        as the register importer reads maker columns: importers.register_reading) and what was
-        read; None when no maker column needed it or the row was read by an importer."""
+    def _maker_columns(self, fields: Fields, obs: Observation, sha: str) -> None:
+        """A register row's maker column written as people write it ("Hik Vision", "Hikvison",
+        "HIK-VISION", "Dahau"), read as the register importer reads maker columns
+        (importers.register_reading): the KB name it means, citing the value as written."""
         reader = self._register_reader()
-        if reader is None:
-            return None
-        try:
-            row = json.loads(evidence.payload)
-        except (ValueError, RecursionError):
-            return None
-        if not isinstance(row, dict) or READ_AS in row:
-            return None
-        said: list[str] = []
-        for key, value in list(row.items()):
-            if str(key).strip().lower() not in reader.maker_keys or not isinstance(value, str):
-                continue
-            if self.kb.resolve(value) is not None or self.kb.is_ignored_name(value):
-                continue
-            found = reader.find_maker(value, forgiving=True)
-            if found is not None:
-                row[f"{key}{_AS_WRITTEN}"] = row.pop(key)
-                row[key] = found.name
-                said.append(found.describe(str(key)))
-        if not said:
-            return None
-        row[READ_AS] = "; ".join(said)
-        return Evidence(evidence.kind, json.dumps(row).encode()), f"read as: {row[READ_AS]}"
+        if reader is None or fields.get(READ_AS):
+            return  # no reader for this KB, or an importer read the row already
+        for key in reader.maker_keys:
+            for value in fields.get(key):
+                if self.kb.resolve(value) is not None or self.kb.is_ignored_name(value):
+                    continue
+                found = reader.find_maker(value, forgiving=True)
+                if found is None:
+                    continue
+                ref = EvidenceRef("asset_row", _MAKER_COLUMN_RULE, value, key, value, sha)
+                notes: list[str] = []
+                obs.facts.extend(
+                    self.resolver.name_facts("vendor", found.name, _MAKER_COLUMN_WEIGHT, ref, notes)
+                )
+                obs.notes.append(f"{key} {value[:60]!r} read as {found.name} ({found.how})")
+                obs.notes.extend(notes)
 
     def _register_reader(self) -> RegisterReader | None:
         if not self._reader_built:
@@ -229,12 +224,7 @@ class Identifier:
         try:
             shown = presented(evidence) if only is None else None
             if shown is None:
-                read = self._read_row(evidence) if evidence.kind is EvidenceKind.ASSET_ROW else None
-                if read is not None:
-                    obs.notes.append(f"evidence {evidence.sha256[:12]} (asset_row) {read[1]}")
-                self._observe(
-                    evidence if read is None else read[0], obs, only, stage, evidence.sha256
-                )
+                self._observe(evidence, obs, only, stage, evidence.sha256)
             else:
                 self._observe_shown(evidence, shown, obs, stage)
         except Exception as exc:
@@ -308,6 +298,7 @@ class Identifier:
                     ref = EvidenceRef(kind, "grammar:free-text", text[:80], fname, text[:200], sha)
                     obs.facts.extend(self.resolver.text_model_facts(text, weight, ref))
             stage[0] = "register names"
+            self._maker_columns(fields, obs, sha)
             observe_asset_names(
                 self, fields, obs, sha, tuple(f for f in others if f not in ASSET_NAME_FIELDS)
             )
