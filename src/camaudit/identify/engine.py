@@ -158,7 +158,7 @@ class Identifier:
         reader = self._register_reader()
         if reader is None or fields.get(READ_AS):
             return  # no reader for this KB, or an importer read the row already
-        for key in reader.maker_keys:
+        for key in [k for k in fields.names() if k in reader.maker_keys]:  # the row's order
             for value in fields.get(key):
                 if self.kb.resolve(value) is not None or self.kb.is_ignored_name(value):
                     continue
