@@ -33,12 +33,13 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from camaudit.identify.content import FREE_TEXT, add_generic_fields
+from camaudit.identify.content import add_generic_fields
 from camaudit.identify.engine import Identifier
 from camaudit.identify.extract import Fields, extract
 from camaudit.identify.extract.sniff import HTTP_HEADERS, RTSP_HEADERS, sniff
 from camaudit.identify.extract.text import normalise_mac
 from camaudit.identify.extract.unwrap import presented
+from camaudit.identify.free_text import FREE_WEIGHT
 from camaudit.identify.names import ordinary_word, text_template
 from camaudit.identify.oui import is_locally_administered
 from camaudit.kb.schema import ANY_KIND
@@ -55,7 +56,6 @@ _MAX_NAME = 300
 _REALM = re.compile(r'realm="([ !#-\[\]-~]{1,80})"')
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{4,}")
 _WHOLE_MAC = re.compile(r"[0-9A-Fa-f]{12}")
-_FREE_WEIGHT = dict(FREE_TEXT)
 #: Fields whose values the engine reads as a MAC (``realm`` only when it is 12 hex digits).
 _MAC_FIELDS = ("mac", "gen.mac", "oui")
 _MARK = "\x00"  # never in an eligible reply: marks stand for its runs
@@ -208,7 +208,7 @@ class RunMemo:
                 sets = tuple((f, _mark(v, runs)) for f, v in h.sets)
                 out.append((k, h.rule.id, h.field, _mark(h.matched, runs), sets))
         for name, values in sub.items():
-            weight = _FREE_WEIGHT.get(name)
+            weight = FREE_WEIGHT.get(name)
             if weight is None:
                 continue
             for value in values:

@@ -35,6 +35,7 @@ from camaudit.identify.extract.generic import (
 from camaudit.identify.extract.sniff import HTTP_HEADERS, RTSP_HEADERS, Sniffed, sniff
 from camaudit.identify.extract.text import normalise_mac
 from camaudit.identify.facts import Fact, FactTemplate
+from camaudit.identify.free_text import FREE_WEIGHT, NAME_FIELDS
 from camaudit.identify.names import NAME_WEIGHT, ordinary_word, text_template
 from camaudit.identify.resolve import OUI_WEIGHT, TEXT_OUI_WEIGHT
 from camaudit.identify.rules import RuleHit
@@ -44,35 +45,6 @@ from camaudit.models import Evidence, EvidenceKind, EvidenceRef
 if TYPE_CHECKING:
     from camaudit.identify.engine import Identifier, Observation
 
-#: Free-text fields read by the model grammar, with the weight of a model number found there.
-FREE_TEXT: tuple[tuple[str, float], ...] = (
-    ("title", 0.65),
-    ("banner", 0.65),
-    ("realm", 0.65),
-    ("server", 0.55),
-    ("fragment", 0.6),
-    ("friendlyname", 0.65),
-    ("modeldescription", 0.65),
-    ("instance", 0.65),
-    ("scope.name", 0.65),
-    ("cn", 0.55),
-    ("gen.name", 0.65),
-    ("gen.model", 0.75),
-    # an mDNS TXT record's model key (HomeKit and Cast write the model in ``md``)
-    ("md", 0.75),
-    ("txt.md", 0.75),
-    ("gen.device_type", 0.75),
-    ("gen.hardware", 0.6),
-    ("o", 0.55),
-    ("issuer_o", 0.55),
-    ("gen.text", 0.5),
-    ("sdp.s", 0.6),
-    ("sdp.i", 0.6),
-    ("sdp.a", 0.5),
-    ("sdp.o", 0.5),
-    # devices name themselves by their model (RLC-810A, RLC-810A.home, DS-2CD2143G2-I.lan)
-    ("hostname_label", 0.7),
-)
 #: Formats each extractor already parses (no second parse of the same structure).
 _COVERS: dict[EvidenceKind, frozenset[str]] = {
     EvidenceKind.HTTP: frozenset({"json", "xml", "kv"}),
@@ -346,7 +318,7 @@ def _free_text(
     texts: list[tuple[float, str, list[str]]] = []
     for f in every:
         for fname, values in f.items():
-            weight = _FREE_WEIGHT.get(fname)
+            weight = FREE_WEIGHT.get(fname)
             if weight is None:
                 if fname == "gen.word":
                     _exact_names(ident, obs, values, kind, sha, seen)
@@ -363,7 +335,7 @@ def _free_text(
                 if model_part[0][1].casefold() not in models:
                     models.add(model_part[0][1].casefold())
                     _add_template(obs, model_part, kind, fname, text, sha, seen)
-            if name_part and fname in _NAME_FIELDS:
+            if name_part and fname in NAME_FIELDS:
                 _add_template(obs, name_part, kind, fname, text, sha, seen)
 
 
@@ -408,31 +380,6 @@ def _add_template(
             obs.facts.append(Fact(field, value, w, ref))
 
 
-_FREE_WEIGHT = dict(FREE_TEXT)
-#: Fields whose text the device itself chose (names found there are its maker's, not a
-#: register's prose with negations): maker names are looked up in these.
-_NAME_FIELDS = frozenset(
-    {
-        "title",
-        "banner",
-        "realm",
-        "server",
-        "friendlyname",
-        "modeldescription",
-        "instance",
-        "scope.name",
-        "gen.name",
-        "gen.model",
-        "gen.device_type",
-        "gen.hardware",
-        "o",
-        "issuer_o",
-        "sdp.s",
-        "sdp.i",
-        "sdp.a",
-        "sdp.o",
-    }
-)
 #: A realm that is twelve hex digits: the device's own MAC, as some firmware names its realm.
 _REALM_MAC = re.compile(r"[0-9A-Fa-f]{12}")
 #: Weight of the OUI of such a realm (the device's own address, written without separators).
