@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as safe_et
@@ -44,18 +45,22 @@ def _walk(elem: Element, out: list[tuple[str, str]]) -> None:
             stack.extend(reversed(children))
 
 
-def _scan_pairs(doc: str) -> list[tuple[str, str]]:
+def _named_values(found: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``(lower-cased name, value)`` of each value that is not blank once unescaped, bounded."""
     out: list[tuple[str, str]] = []
-    for m in _PAIR_RE.finditer(doc):
-        value = m.group(2)
+    for name, value in found:
         if "&" in value:
             value = html.unescape(value)
         value = value.strip()
         if value:
-            out.append((m.group(1).lower(), value))
+            out.append((name.lower(), value))
             if len(out) >= _MAX_LEAVES:
                 break
     return out
+
+
+def _scan_pairs(doc: str) -> list[tuple[str, str]]:
+    return _named_values((m.group(1), m.group(2)) for m in _PAIR_RE.finditer(doc))
 
 
 def xml_leaves(text: str) -> list[tuple[str, str]]:
@@ -85,17 +90,10 @@ _ATTR_RE = re.compile(
 def xml_attributes(text: str) -> list[tuple[str, str]]:
     """``(local-name, value)`` of the attributes written in ``text``'s tags
     (``<device manufacturer="X" model="Y"/>``), document order, bounded (never raises)."""
-    out: list[tuple[str, str]] = []
-    for m in _ATTR_RE.finditer(text[:MAX_XML]):
-        value = m.group(2) if m.group(2) is not None else m.group(3)
-        if "&" in value:
-            value = html.unescape(value)
-        value = value.strip()
-        if value:
-            out.append((m.group(1).lower(), value))
-            if len(out) >= _MAX_LEAVES:
-                break
-    return out
+    return _named_values(
+        (m.group(1), m.group(2) if m.group(2) is not None else m.group(3))
+        for m in _ATTR_RE.finditer(text[:MAX_XML])
+    )
 
 
 def extract_xml(text: str, wanted: Wanted = None) -> Fields:
