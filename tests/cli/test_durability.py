@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from bench.importers_bench import write_shodan
 
+from camaudit.errors import LabError
 from camaudit.lab import LabThread, build_fleet
 from tests.figures import record
 
@@ -80,9 +81,9 @@ def kill_9(proc: subprocess.Popen[bytes]) -> None:
 
 
 class Estate:
-    def __init__(self, tmp: Path, subnet: str) -> None:
+    def __init__(self, tmp: Path, subnet: str, port_offset: int = 23000) -> None:
         self.tmp = tmp
-        self.fleet = build_fleet(devices=12, subnet=subnet, port_offset=23000)
+        self.fleet = build_fleet(devices=12, subnet=subnet, port_offset=port_offset)
         ports = sorted({d.ports["http"] for d in self.fleet.devices})
         self.args = [subnet, "--probes", "http", "--ports", ",".join(map(str, ports))]
         self.args += ["--rate", "100", "--timeout", "1"]
@@ -106,13 +107,27 @@ def evidence_of(db: Path) -> set[tuple[str, str, int]]:
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Estate, Path, Path]]:
     tmp = tmp_path_factory.mktemp("durability")
-    estate = Estate(tmp, f"127.{120 + os.getpid() % 100}.{os.getpid() % 250}.0/24")
-    with LabThread(estate.fleet):
+    subnet = f"127.{120 + os.getpid() % 100}.{os.getpid() % 250}.0/24"
+    # The lab's UDP ports (SADP 37020, DHIP 37810 + offset) sit in the kernel's ephemeral range,
+    # so any process's client socket may hold one for a moment: take the next offset then.
+    for offset in (23000, 23100, 23200):
+        estate = Estate(tmp, subnet, offset)
+        lab = LabThread(estate.fleet)
+        try:
+            lab.start()  # a lab that fails to bind has closed what it bound
+        except LabError as exc:
+            if "already in use" not in str(exc) or offset == 23200:
+                raise
+            continue
+        break
+    try:
         full_db, full_json = tmp / "full.db", tmp / "full.json"
         subprocess.run(
             estate.scan(full_db, "--json", str(full_json)), check=True, env=ENV, timeout=180
         )
         yield estate, full_db, full_json
+    finally:
+        lab.stop()
 
 
 @pytest.mark.parametrize("at", KILL_AT, ids=[f"kill-at-{int(a * 100)}pct" for a in KILL_AT])
