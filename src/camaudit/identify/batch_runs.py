@@ -212,7 +212,7 @@ class RunMemo:
             if weight is None:
                 continue
             for value in values:
-                for part in text_template(ident, value, weight):
+                for part in text_template(ident, value, weight, remember=False):
                     out.append(tuple(tuple(_mark(str(x), runs) for x in item) for item in part))
         for value in sub.get("gen.word"):
             # a value that is exactly a maker's name (content's exact names)

@@ -46,9 +46,13 @@ def _starts_name(ident: Identifier, word: str) -> bool:
     return found
 
 
-def text_template(ident: Identifier, text: str, weight: float) -> tuple[FactTemplate, FactTemplate]:
+def text_template(
+    ident: Identifier, text: str, weight: float, *, remember: bool = True
+) -> tuple[FactTemplate, FactTemplate]:
     """What the model grammar and the KB's maker names find in one free-text value (memoised:
-    titles, realms and banners repeat across an estate; most find nothing)."""
+    titles, realms and banners repeat across an estate; most find nothing). ``remember=False``
+    for a value that will not come again (one holding a device's own serial): it is read, not
+    kept."""
     key = (text, weight)
     cache = ident.text_cache
     found = cache.get(key)
@@ -59,6 +63,8 @@ def text_template(ident: Identifier, text: str, weight: float) -> tuple[FactTemp
             for f in ident.resolver.text_model_facts(text, weight, probe)
         )
         found = (model_part, name_template(ident, text))
+        if not remember:
+            return found
         if len(cache) >= 50_000:
             cache.clear()
         cache[key] = found
