@@ -88,3 +88,18 @@ def test_random_bytes_never_raise(kind, data):
 def test_truncated_and_mangled_samples_never_raise(kind, cut, junk):
     sample = SAMPLES[kind]
     extract(Evidence(kind, sample[:cut] + junk + sample[cut:]))
+
+
+def test_mdns_zone_lines_give_the_key_value_fields():
+    text = (
+        "_rtsp._tcp.local.\t120\tIN\tPTR\tGarden Cam 2._rtsp._tcp.local.\n"
+        "Garden Cam 2._rtsp._tcp.local. 120 IN SRV 0 0 554 cam-garden-2.local.\n"
+        'Garden Cam 2._rtsp._tcp.local. 4500 IN TXT "md=C310" "fw=1.3.2"\n'
+        "cam-garden-2.local. 120 IN A 192.0.2.20\n"
+    )
+    f = extract(Evidence(EvidenceKind.MDNS, text.encode()))
+    assert f.get("instance") == ["Garden Cam 2"]
+    assert f.get("service") == ["_rtsp._tcp.local"]
+    assert f.get("hostname") == ["cam-garden-2.local"]
+    assert f.get("txt.md") == ["C310"] and f.get("txt.fw") == ["1.3.2"]
+    assert f.get("address") == ["192.0.2.20"]

@@ -4,6 +4,7 @@ mDNS, DHCP, host names, MAC addresses and asset-register rows."""
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 from urllib.parse import unquote
@@ -157,9 +158,60 @@ def extract_mdns(text: str, wanted: Wanted = None) -> Fields:
                     fields.add(str(k).lower(), str(v))
             _mac_alias(fields, ("txt.macaddress", "txt.mac"))
             return fields
-    _kv_lines(stripped, fields)
+    if _ZONE_RECORD.search(stripped):
+        _zone_records(stripped, fields)
+    else:
+        _kv_lines(stripped, fields)
     _mac_alias(fields, ("txt.macaddress", "txt.mac"))
     return fields
+
+
+#: A resource record as dig, avahi, tcpdump or a DNS library print it: ``<name> [ttl] [class]
+#: <type> <data>``, with a TTL or a class before the type (an instance name has spaces).
+_ZONE_RECORD = re.compile(
+    r"^[ \t]*(\S[^\r\n]{0,255}?)\.?[ \t]+(?:\d{1,10}[ \t]+(?:IN[ \t]+)?|IN[ \t]+)"
+    r"(PTR|SRV|TXT|A|AAAA|HINFO|NSEC|ANY)[ \t]+([^\r\n]{0,1024})$",
+    re.MULTILINE,
+)
+_TXT_STRING = re.compile(r'"((?:[^"\\]|\\.){0,255})"|(\S+)')
+
+
+def _zone_records(text: str, fields: Fields) -> None:
+    """DNS-SD resource records: instance names (a PTR's target, a record's owner), the SRV
+    target host, TXT strings (``txt.<key>``) and addresses, as the ``key=value`` form names them."""
+    for m in itertools.islice(_ZONE_RECORD.finditer(text), _MAX_LINES):
+        owner, rtype, data = m.group(1), m.group(2), m.group(3).strip()
+        for name in (owner, data) if rtype == "PTR" else (owner,):
+            _service_name(name.rstrip("."), fields)
+        if rtype == "SRV":
+            parts = data.split()
+            if len(parts) == 4:
+                fields.add("hostname", parts[3].rstrip("."))
+        elif rtype == "TXT":
+            for t in _TXT_STRING.finditer(data):
+                item = t.group(1) if t.group(1) is not None else t.group(2)
+                key, sep, value = item.partition("=")
+                if sep and key:
+                    fields.add(f"txt.{key.strip().lower()}", value.strip())
+        elif rtype in ("A", "AAAA"):
+            fields.add("address", data)
+
+
+def _service_name(name: str, fields: Fields) -> None:
+    """``<instance>._<service>._tcp.local`` → instance and service (once each); a bare
+    ``_<service>._tcp.local`` is a service."""
+    at = 0 if name.startswith("_") else name.find("._") + 1
+    if (
+        "._tcp" not in name[at:]
+        and "._udp" not in name[at:]
+        and not name[at:].startswith(("_tcp", "_udp"))
+    ):
+        return
+    instance, service = name[: max(at - 1, 0)], name[at:]
+    if instance and instance not in fields.get("instance"):
+        fields.add("instance", instance)
+    if service not in fields.get("service"):
+        fields.add("service", service)
 
 
 def _mac_alias(fields: Fields, names: tuple[str, ...]) -> None:
