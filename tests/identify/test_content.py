@@ -3,6 +3,8 @@ signals and free-text model numbers (shipped KB), and no exception on any input.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -598,3 +600,49 @@ def test_a_host_name_is_read_by_the_model_grammar(ident, name, maker):
 def test_several_model_numbers_of_one_maker_corroborate_each_other(ident, text, maker):
     got = ident.identify([Evidence(K.ASSET_ROW, f'{{"description": "{text} units"}}'.encode())])
     assert got.manufacturer == maker
+
+
+@pytest.mark.parametrize(
+    ("records", "maker"),
+    [
+        (
+            "_axis-video._tcp.local.\t10\tIN\tPTR\tAXIS M3045-V - ACCC8E0A1B2C._axis-video._tcp"
+            ".local.\nAXIS M3045-V - ACCC8E0A1B2C._axis-video._tcp.local. 10 IN SRV 0 0 80 "
+            "axis-accc8e0a1b2c.local.\n",
+            "Axis",
+        ),
+        (
+            "_http._tcp.local 120 IN PTR Office printer._http._tcp.local\n"
+            'Office printer._http._tcp.local 120 IN TXT "path=/" "note=lobby"\n',
+            None,
+        ),
+    ],
+)
+def test_mdns_records_printed_as_zone_lines(ident, records, maker):
+    # dig/avahi/DNS-library printouts: the PTR's instance name and the SRV host are read.
+    assert ident.identify([Evidence(K.MDNS, records.encode())]).manufacturer == maker
+
+
+@pytest.mark.parametrize("kind", [K.RTSP, K.HTTP])
+def test_a_reply_whose_headers_a_log_printed_on_one_line(ident, kind):
+    # The WWW-Authenticate header is not a line of its own: its realm is read all the same.
+    line = (
+        'RTSP/1.0 401 Unauthorized CSeq: 2 WWW-Authenticate: Digest realm="Login to '
+        '5J03B2CPAZ11D7E", nonce="0a1b2c3d4e5f60718293a4b5c6d7e8f9"'
+    )
+    got = ident.identify([Evidence(kind, line.encode())])
+    assert got.manufacturer == "Dahua"
+    assert any(r.field.endswith("realm") for r in got.evidence)
+
+
+@pytest.mark.parametrize(
+    ("name", "maker"),
+    [
+        ("TP-Link-C310-5e0c9a2b-77d1-4f0e-9a41-2b6f0c1d3e4a", "TP-Link"),
+        ("D-Link-DCS-936L-porch", "D-Link"),
+        ("Front-Door-Cam-2", None),
+    ],
+)
+def test_a_device_name_a_maker_name_starts_with_hyphens_after_it(ident, name, maker):
+    data = json.dumps({"deviceName": name, "profileName": "onvif-camera"}).encode()
+    assert ident.identify([Evidence(K.HTTP, data)]).manufacturer == maker

@@ -117,8 +117,11 @@ def observe_content(
         # Headers only, of the declared protocol (most of a scan): no body to parse, no other
         # kind; header paths (Location, Content-Base) and free text remain.
         _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "")
-        _free_text(ident, obs, [fields], kind, sha, seen)
-        _realm_macs(ident, obs, fields, kind, sha, set())
+        every = [fields]
+        _read_loose_realms(ident, obs, every, text, kind, sha, seen)
+        _free_text(ident, obs, every, kind, sha, seen)
+        for f in every:
+            _realm_macs(ident, obs, f, kind, sha, set())
         _uuid_macs(ident, obs, text, kind, sha)
         return
     every = [fields]
@@ -147,18 +150,7 @@ def observe_content(
         every.append(extra)
         label = f"{other.value}:"
         _add_hits(ident, obs, ident.rules.match(other.value, extra), kind, sha, seen, label)
-    if 'realm="' in text and not fields.get("realm"):
-        # A realm quoted outside a WWW-Authenticate header of the declared kind (an
-        # Authorization header echoed in a log, a 401 pasted inside other text): the realm
-        # rules of both protocols that use them read it.
-        realms = _loose_realms(text)
-        if realms.items():
-            every.append(realms)
-            for other in _MESSAGES:
-                label = f"{other.value}:"
-                _add_hits(
-                    ident, obs, ident.rules.match(other.value, realms), kind, sha, seen, label
-                )
+    _read_loose_realms(ident, obs, every, text, kind, sha, seen)
     origin = _generic(every, text, sniffed, covered, fields)
     _add_hits(ident, obs, ident.rules.match(ANY_KIND, fields), kind, sha, seen, "", origin)
     _free_text(ident, obs, every, kind, sha, seen)
@@ -219,6 +211,28 @@ def _fragment_as_others(
         _add_hits(
             ident, obs, ident.rules.match(other.value, extra), kind, sha, seen, f"{other.value}:"
         )
+
+
+def _read_loose_realms(
+    ident: Identifier,
+    obs: Observation,
+    every: list[Fields],
+    text: str,
+    kind: str,
+    sha: str | None,
+    seen: _Seen,
+) -> None:
+    """A realm quoted outside a WWW-Authenticate header the extractor read (an Authorization
+    header echoed in a log, a 401 pasted inside other text, a reply's headers printed on one
+    line): the realm rules of both protocols that use them read it (added to ``every``)."""
+    if 'realm="' not in text or every[0].get("realm"):
+        return
+    realms = _loose_realms(text)
+    if realms.items():
+        every.append(realms)
+        for other in _MESSAGES:
+            label = f"{other.value}:"
+            _add_hits(ident, obs, ident.rules.match(other.value, realms), kind, sha, seen, label)
 
 
 _LOOSE_REALM = re.compile(r'\brealm="([^"\r\n]{1,120})"', re.IGNORECASE)

@@ -102,6 +102,8 @@ def name_template(ident: Identifier, text: str) -> FactTemplate:
                 continue
             if n == 1 and _after_word(head, phrase) and normalise_name(phrase) in qualifiers:
                 continue
+            if n == 1 and "-" in phrase and ident.kb.resolve(phrase) is None:
+                phrase = _hyphen_head(ident, phrase) or phrase
             if ident.kb.resolve(phrase) is None or ordinary_word(ident, phrase):
                 continue
             taken.update(range(i, i + n))
@@ -136,6 +138,19 @@ def _native_names(ident: Identifier, text: str) -> list[tuple[str, str, float, s
         for f in ident.resolver.name_facts("manufacturer", name, NAME_WEIGHT, ref, []):
             out.append((f.field, f.value, f.weight, f.ref.rule, f.ref.matched))
     return out
+
+
+def _hyphen_head(ident: Identifier, word: str) -> str | None:
+    """The KB name a word starts with when the rest is joined on by hyphens (a device named
+    ``TP-Link-C200-<uuid>``, ``Dahua-NVR-Lobby``): its longest hyphen-part prefix that is one."""
+    parts = word.split("-")
+    for k in range(min(len(parts) - 1, 3), 0, -1):
+        head = "-".join(parts[:k])
+        if (len(head) >= 4 or (len(head) == 3 and head.isupper())) and ident.kb.resolve(
+            head
+        ) is not None:
+            return head
+    return None
 
 
 def _after_number(text: str, short: str) -> bool:
