@@ -102,6 +102,6 @@ def test_unrelated_registrants_stay_unnamed(ident, mac):
     ],
 )
 def test_register_free_text_reads_ordinary_words_as_words(text):
-    from camaudit.importers.register_reading import default_reader
+    from camaudit.identify.register_reading import default_reader
 
     assert default_reader().find_maker(text, forgiving=False) is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from camaudit.errors import KnowledgeBaseError
 from camaudit.identify.content import observe_content
@@ -19,16 +19,11 @@ from camaudit.identify.extract.unwrap import Presented, presented
 from camaudit.identify.facts import Fact, FactTemplate
 from camaudit.identify.names import ASSET_NAME_FIELDS, observe_asset_names, without_lists
 from camaudit.identify.oui import OuiIndex, load_oui_index
+from camaudit.identify.register_reading import READ_AS, RegisterReader, load_spellings
 from camaudit.identify.resolve import Resolver
 from camaudit.identify.rules import RuleHit, RuleIndex
 from camaudit.kb import KnowledgeBase, load_kb
 from camaudit.models import DeviceType, Evidence, EvidenceKind, EvidenceRef, Identity, Restriction
-
-if TYPE_CHECKING:
-    from camaudit.importers.register_reading import RegisterReader
-
-#: Key of a register row an importer has read already (importers/register_reading.py).
-READ_AS = "read as"
 
 #: Fused score a manufacturer needs before an identity names it.
 MANUFACTURER_THRESHOLD = 0.5
@@ -154,7 +149,7 @@ class Identifier:
     def _maker_columns(self, fields: Fields, obs: Observation, sha: str) -> None:
         """A register row's maker column written as people write it ("Hik Vision", "Hikvison",
         "HIK-VISION", "Dahau"), read as the register importer reads maker columns
-        (importers.register_reading): the KB name it means, citing the value as written."""
+        (identify.register_reading): the KB name it means, citing the value as written."""
         reader = self._register_reader()
         if reader is None or fields.get(READ_AS):
             return  # no reader for this KB, or an importer read the row already
@@ -175,8 +170,6 @@ class Identifier:
 
     def _register_reader(self) -> RegisterReader | None:
         if not self._reader_built:
-            from camaudit.importers.register_reading import RegisterReader, load_spellings
-
             self._reader_built = True
             try:
                 self._reader = RegisterReader(self.kb, load_spellings())

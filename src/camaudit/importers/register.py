@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from camaudit.errors import EvidenceFormatError, InputError
+from camaudit.identify.register_reading import default_reader
 from camaudit.importers.base import (
     asset_row_payload,
     make_evidence,
@@ -30,7 +31,6 @@ from camaudit.importers.base import (
     source_label,
 )
 from camaudit.importers.register_headers import ColumnMap, map_columns
-from camaudit.importers.register_reading import default_reader
 from camaudit.models import Evidence, EvidenceKind
 
 log = logging.getLogger(__name__)

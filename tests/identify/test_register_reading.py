@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from camaudit.identify import Identifier
-from camaudit.importers import RegisterImporter
-from camaudit.importers.register_reading import (
+from camaudit.identify.register_reading import (
     AS_WRITTEN,
     READ_AS,
     default_reader,
     osa_distance_at_most_one,
 )
+from camaudit.importers import RegisterImporter
 from camaudit.kb import load_kb
 from camaudit.models import Identity
 from tests.importers.conftest import FIXTURES
@@ -25,6 +25,13 @@ from tests.importers.conftest import FIXTURES
 openpyxl = pytest.importorskip("openpyxl")
 
 REGISTER = FIXTURES / "register" / "messy_register_2.csv"
+
+
+@pytest.fixture(scope="module")
+def identifier() -> Identifier:
+    return Identifier()
+
+
 TRUTH = FIXTURES / "register" / "messy_register_2.truth.csv"
 FAMILIES = {"Hikvision", "Dahua"}
 
