@@ -16,6 +16,7 @@ from camaudit.identify.extract.generic import (
     json_pairs,
     printout_pairs,
     scope_fields,
+    sdp_fields,
     structured_pairs,
 )
 
@@ -165,3 +166,18 @@ def test_device_fields_written_as_xml_attributes():
 def test_xml_attributes_of_random_markup_never_raise(text):
     for name, value in device_attributes(text):
         assert name and value == value.strip()
+
+
+def test_sdp_lines_as_a_protocol_analyser_prints_them():
+    text = (
+        "Session Description Protocol\n"
+        "\tSession Description Protocol Version (v): 0\n"
+        "\tSession Name (s): Streaming Session\n"
+        "\tMedia Description, name and address (m): video 0 RTP/AVP 96\n"
+        "\tMedia Attribute (a): rtpmap:96 H264/90000\n"
+    )
+    fields = Fields()
+    sdp_fields(text, fields)
+    assert fields.get("sdp.s") == ["Streaming Session"]
+    assert fields.get("sdp.a") == ["rtpmap:96 H264/90000"]
+    assert fields.get("sdp.v") == ["0"]

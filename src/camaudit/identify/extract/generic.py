@@ -109,6 +109,10 @@ _WORD_VALUE = re.compile(r"[^\W\d][\w&.-]{1,30}(?: [^\W\d][\w&.-]{1,30})?")
 _MARKDOWN = re.compile(r"\*\*|__|`")
 _KV = re.compile(r"^\s*([^\s=][^=\r\n]{0,127}?)\s*=\s*(.*?)\s*$", re.MULTILINE)
 _SDP_LINE = re.compile(r"^([a-z])=(.{1,300}?)\s*$", re.MULTILINE)
+#: An SDP line as Wireshark's dissector prints it: ``Session Name (s): HIK Media Server``.
+_SDP_DISSECTED = re.compile(
+    r"^[ \t]*[A-Z][A-Za-z ,/-]{1,60} \(([a-z])\): ?([^\r\n]{1,300}?)[ \t]*$", re.MULTILINE
+)
 _SCOPE = re.compile(
     r"onvif://www\.onvif\.org/([A-Za-z_]{1,32})/([^\s<>\"',]{1,200})", re.IGNORECASE
 )
@@ -377,9 +381,14 @@ def canonical_fields(pairs: Iterable[tuple[str, str]], fields: Fields) -> dict[s
 
 
 def sdp_fields(text: str, fields: Fields) -> None:
-    """``sdp.<letter>`` for each SDP line (``sdp.s`` session name, ``sdp.a`` attributes...)."""
-    for m in _SDP_LINE.finditer(text[:_MAX_JSON]):
+    """``sdp.<letter>`` for each SDP line (``sdp.s`` session name, ``sdp.a`` attributes...),
+    also as a protocol analyser prints them (``Session Name (s): ...``)."""
+    text = text[:_MAX_JSON]
+    for m in _SDP_LINE.finditer(text):
         fields.add(f"sdp.{m.group(1)}", m.group(2))
+    if "): " in text:
+        for m in _SDP_DISSECTED.finditer(text):
+            fields.add(f"sdp.{m.group(1)}", m.group(2))
 
 
 def scope_fields(text: str) -> Fields:

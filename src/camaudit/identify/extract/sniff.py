@@ -139,7 +139,10 @@ def _sniff(text: str, payload_head: bytes) -> Sniffed:
     first = body.lstrip()[:1]
     if first in ("{", "[") or '{"' in body:
         formats.append("json")
-    if "v=0" in body and ("\ns=" in body or "\nm=" in body):
+    if ("v=0" in body and ("\ns=" in body or "\nm=" in body)) or (
+        # as Wireshark's dissector prints it: "Session Name (s): ..."
+        "(v): " in body and ("(s): " in body or "(m): " in body)
+    ):
         formats.append("sdp")
     elif "=" in body and "xml" not in formats and _KV_LINE.search(body):
         formats.append("kv")
