@@ -11,7 +11,7 @@ import ahocorasick
 
 from camaudit.identify.extract import Fields
 from camaudit.kb import KnowledgeBase
-from camaudit.kb.schema import ANY_KIND, Rule
+from camaudit.kb.schema import ANY_KIND, Rule, compile_kb_regex
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 #: Values up to this length have their rule hits remembered; at most this many are kept.
@@ -115,9 +115,9 @@ class RuleIndex:
         for kinds, rule in kb.rules():
             compiled = CompiledRule(
                 id=rule.id,
-                regex=re.compile(rule.match),
+                regex=compile_kb_regex(rule.match),
                 literals=tuple(rule.literals),
-                gate=re.compile(rule.gate) if rule.gate else None,
+                gate=compile_kb_regex(rule.gate) if rule.gate else None,
                 sets=tuple(rule.set.items()),
                 weight=rule.weight,
                 spec=rule,

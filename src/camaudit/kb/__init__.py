@@ -26,6 +26,7 @@ from camaudit.kb.schema import (
     Rule,
     VendorEntry,
     VendorsFile,
+    compile_kb_regex,
 )
 from camaudit.kb.yaml_cache import load_cached
 
@@ -395,7 +396,7 @@ def load_kb_from(directory: Path) -> KnowledgeBase:
                 )
             if any(q.spec.id == p.id for q in patterns):
                 raise KnowledgeBaseError(f"models.yaml: pattern id {p.id!r} is used twice")
-            patterns.append(CompiledPattern(p, re.compile(p.match)))
+            patterns.append(CompiledPattern(p, compile_kb_regex(p.match)))
         free_text_ignore = frozenset(t.upper() for t in mf.free_text_ignore)
 
     rule_files: dict[str, FingerprintFile] = {}

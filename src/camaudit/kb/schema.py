@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Literal
 
@@ -25,9 +26,17 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+@functools.cache
+def compile_kb_regex(pattern: str) -> re.Pattern[str]:
+    """A KB regular expression compiled once per process: validation and the indexes share it
+    (the KB has more patterns than the ``re`` module's own cache holds, so compiling each where
+    it is used would compile every one twice at start-up)."""
+    return re.compile(pattern)
+
+
 def _check_regex(value: str) -> str:
     try:
-        re.compile(value)
+        compile_kb_regex(value)
     except re.error as exc:
         raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
     return value
