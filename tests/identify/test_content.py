@@ -646,3 +646,14 @@ def test_a_reply_whose_headers_a_log_printed_on_one_line(ident, kind):
 def test_a_device_name_a_maker_name_starts_with_hyphens_after_it(ident, name, maker):
     data = json.dumps({"deviceName": name, "profileName": "onvif-camera"}).encode()
     assert ident.identify([Evidence(K.HTTP, data)]).manufacturer == maker
+
+
+@pytest.mark.parametrize(
+    ("session", "maker"),
+    [("ACCC8E0A1B2C_0", "Axis"), ("ACCC8E0A1B2C", None), ("Session_0", None)],
+)
+def test_an_sdp_session_named_after_the_cameras_mac(ident, session, maker):
+    # A recorder re-streaming a camera names the session <camera MAC>_<stream>.
+    sdp = f"v=0\r\no=- 111 0 IN IP4 192.0.2.56\r\ns={session}\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\n"
+    got = ident.identify([Evidence(K.RTSP, sdp.encode())])
+    assert got.manufacturer == maker

@@ -408,15 +408,23 @@ def _realm_macs(
     sha: str | None,
     done: set[str] | None = None,
 ) -> None:
-    for realm in fields.get("realm"):
+    """A realm that is the device's MAC (twelve hex digits), and an SDP session name that is
+    one with a stream number (``FCECDA8FD993_0``: a recorder re-streaming a camera names the
+    session after the camera's MAC): read as that MAC."""
+    named = [("realm", v) for v in fields.get("realm")]
+    named += [("sdp.s", v[:12]) for v in fields.get("sdp.s") if _SESSION_MAC.fullmatch(v)]
+    for field, realm in named:
         if done is not None:
             if realm in done:
                 continue
             done.add(realm)
         if len(realm) == 12 and _REALM_MAC.fullmatch(realm):
             mac = ":".join(realm[i : i + 2] for i in range(0, 12, 2)).lower()
-            facts = ident.resolver.mac_facts(mac, kind, sha, [], REALM_MAC_WEIGHT, "realm")
+            facts = ident.resolver.mac_facts(mac, kind, sha, [], REALM_MAC_WEIGHT, field)
             obs.facts.extend(facts)
+
+
+_SESSION_MAC = re.compile(r"[0-9A-Fa-f]{12}_\d{1,3}")
 
 
 #: A UUID naming the device (an ONVIF endpoint address, a UPnP UDN/USN): version digit and the
