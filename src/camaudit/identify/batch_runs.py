@@ -159,11 +159,13 @@ class RunMemo:
             region = self._name_region(ev, text, low)
         else:
             m = _REALM.search(text) if low.count("realm") == 1 else None
+            region = None
             # only a realm of a WWW-Authenticate header line (one the extractor reads: a reply
             # printed on one line is read another way)
-            line = text.rfind("\n", 0, m.start()) + 1 if m is not None else 0
-            ok = m is not None and low.startswith("www-authenticate", line)
-            region = m.group(1) if ok and m is not None else None
+            if m is not None and low.startswith(
+                "www-authenticate", text.rfind("\n", 0, m.start()) + 1
+            ):
+                region = m.group(1)
         if region is None:
             return None
         runs = _runs(region)

@@ -120,8 +120,9 @@ def observe_content(
         every = [fields]
         _read_loose_realms(ident, obs, every, text, kind, sha, seen)
         _free_text(ident, obs, every, kind, sha, seen)
+        read: set[str] = set()
         for f in every:
-            _realm_macs(ident, obs, f, kind, sha, set())
+            _realm_macs(ident, obs, f, kind, sha, read)
         _uuid_macs(ident, obs, text, kind, sha)
         return
     every = [fields]
