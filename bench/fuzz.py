@@ -270,10 +270,19 @@ def _signature(exc: BaseException) -> str:
     return f"{type(exc).__name__}@{where}"
 
 
-def fuzz(target: Target, inputs: int, seconds: float, rng: random.Random, crashers: Path) -> Tally:
+def fuzz(
+    target: Target,
+    inputs: int,
+    seconds: float,
+    rng: random.Random,
+    crashers: Path,
+    at_least: int = 0,
+) -> Tally:
+    """Up to ``inputs`` mutated inputs within ``seconds`` (but never fewer than ``at_least``,
+    however slow the machine: a smoke run covers its inputs on a loaded CI runner too)."""
     tally = Tally()
     deadline = time.monotonic() + seconds
-    while tally.inputs < inputs and time.monotonic() < deadline:
+    while tally.inputs < inputs and (tally.inputs < at_least or time.monotonic() < deadline):
         data = _mutate(rng, rng.choice(target.seeds), target.seeds)
         tally.inputs += 1
         start = time.perf_counter()
