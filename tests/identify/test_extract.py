@@ -103,3 +103,20 @@ def test_mdns_zone_lines_give_the_key_value_fields():
     assert f.get("hostname") == ["cam-garden-2.local"]
     assert f.get("txt.md") == ["C310"] and f.get("txt.fw") == ["1.3.2"]
     assert f.get("address") == ["192.0.2.20"]
+
+
+@pytest.mark.parametrize(
+    ("text", "oui"),
+    [
+        ("a0:60:32:*", "a0:60:32"),
+        ("A0-60-32-XX-XX-XX", "a0:60:32"),
+        ("24:28:fd:xx:xx:xx", "24:28:fd"),
+        ("34:46:63:2*", "34:46:63:2"),
+        ("a0:60:*", None),
+        ("zz:zz:zz:*", None),
+    ],
+)
+def test_a_mac_written_with_its_device_part_masked_is_a_prefix(text, oui):
+    f = extract(Evidence(EvidenceKind.MAC, text.encode()))
+    assert f.get("oui") == ([oui] if oui else [])
+    assert not f.get("mac")

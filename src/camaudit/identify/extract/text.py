@@ -275,14 +275,28 @@ def _add_host_label(fields: Fields, name: str) -> None:
 _OUI_ONLY = re.compile(r"^\s*([0-9A-Fa-f]{2})([:\-.]?)([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})\s*$")
 
 
+#: A MAC address with its device part masked, as discovery matchers and reservation lists
+#: write a maker's range: ``a0:60:32:*``, ``34:46:63:2*``, ``A0-60-32-XX-XX-XX``.
+_MASKED_MAC = re.compile(
+    r"^\s*((?:[0-9A-Fa-f]{2}[:\-.]?){3,5}[0-9A-Fa-f]?)(?:\*|[xX?]{1,2}(?:[:\-.][xX?]{2}){0,4})\s*$"
+)
+
+
 def extract_mac(text: str, wanted: Wanted = None) -> Fields:
-    """A MAC address (``mac``), or only its first three bytes (``oui``: a vendor prefix)."""
+    """A MAC address (``mac``), or only its first bytes (``oui``: a vendor prefix, also one
+    written with the rest masked: ``a0:60:32:*``, ``34:46:63:2*``)."""
     fields = Fields()
     mac = normalise_mac(text)
     if mac is None:
         m = _OUI_ONLY.match(text)
         if m:
             fields.add("oui", ":".join(g.lower() for g in m.group(1, 3, 4)))
+            return fields
+        masked = _MASKED_MAC.match(text) if len(text) <= 40 else None
+        if masked:
+            digits = re.sub(r"[^0-9A-Fa-f]", "", masked.group(1)).lower()
+            if 6 <= len(digits) <= 11:
+                fields.add("oui", ":".join(digits[i : i + 2] for i in range(0, len(digits), 2)))
         return fields
     fields.add("mac", mac)
     return fields
